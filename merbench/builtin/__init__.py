@@ -1,0 +1,1 @@
+"""merbench's built-in plugins: one module per component kind, using the public hooks only."""

@@ -1,0 +1,13 @@
+"""The core ``merbench`` sub-commands, declared through the public ``register_commands`` hook.
+
+Commands that belong to one component kind (``extract``, ``corrupt``, ``ov`` ...) are declared by
+that kind's built-in plugin module instead.
+"""
+
+from merbench.hookspecs import hookimpl
+
+
+@hookimpl
+def register_commands(register):
+    register("plugins", "merbench.cli.plugins:plugins", summary="List installed plugins and diagnose failures.")
+    register("encoders", "merbench.cli.encoders:encoders", summary="Show the encoder model cards of registry.yaml.")

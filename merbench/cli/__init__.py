@@ -1,0 +1,1 @@
+"""The ``merbench`` command line: thin click commands over library functions."""

@@ -1,0 +1,106 @@
+"""Dataset contract: named samples with media paths, subtitles and labels, grouped in splits."""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping
+
+#: Split names every reader uses where the data has them.
+#: ``trainval`` labeled Train&Val (5-fold CV); ``semi``/``noise`` labeled test subsets of the MER-SEMI and
+#: MER-NOISE tracks (the NOISE clips clean where the dataset has them clean); ``ov`` the MER-OV subset;
+#: ``unlabeled`` the whole unlabeled pool (which contains the hidden test subsets); ``test1``.. for
+#: MER2023-style fixed test sets.
+STANDARD_SPLITS = ("trainval", "semi", "noise", "ov", "unlabeled", "test1", "test2", "test3")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One clip. Paths are absolute; a missing modality is ``None``; labels use :data:`merbench.EMOTIONS`."""
+
+    name: str
+    video: Path | None = None
+    audio: Path | None = None
+    faces: Path | None = None  # OpenFace crops: uint8 (T, 112, 112, 3) BGR .npy
+    subtitle: str | None = None  # original-language subtitle (Chinese in MER)
+    subtitle_en: str | None = None
+    label: str | None = None
+    valence: float | None = None
+    ov_labels: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of ``merbench data check``: where, what, and how to fix it."""
+
+    severity: str  # "error" or "warning"
+    path: str
+    message: str
+    fix: str
+
+    def line(self) -> str:
+        return f"{self.severity}: {self.path}: {self.message} ({self.fix})"
+
+
+class Dataset(abc.ABC):
+    """A corpus on disk. Subclasses read one layout; they never copy or modify the user's files."""
+
+    #: registry name of the reader
+    name: str = ""
+    #: whether labeled samples carry valence (MER2023-style combined metric)
+    has_valence: bool = False
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+
+    @abc.abstractmethod
+    def splits(self) -> Mapping[str, list[str]]:
+        """Split name -> sample names, in a fixed order."""
+
+    @abc.abstractmethod
+    def sample(self, name: str) -> Sample:
+        """The sample called ``name``; raises ``KeyError`` naming the label file for an unknown name."""
+
+    def resources(self) -> Mapping[str, Path]:
+        """Extra files a track needs, e.g. ``noise_bank`` (folder of speech wavs), ``ov_grouping``."""
+        return {}
+
+    def samples(self, split: str) -> list[Sample]:
+        splits = self.splits()
+        if split not in splits:
+            raise KeyError(f"dataset {self.root} has no split {split!r}; it has {sorted(splits)}")
+        return [self.sample(n) for n in splits[split]]
+
+    def iter_all(self) -> Iterator[Sample]:
+        seen: set[str] = set()
+        for names in self.splits().values():
+            for n in names:
+                if n not in seen:
+                    seen.add(n)
+                    yield self.sample(n)
+
+    def check(self) -> list[Problem]:
+        """Problems with the data; an empty list means ready to use. Readers extend this."""
+        return []
+
+    def manifest(self) -> dict:
+        """Canonical description of the data: splits, labels, subtitles and media sizes."""
+        entries = []
+        for s in self.iter_all():
+            media = {}
+            for key in ("video", "audio", "faces"):
+                p = getattr(s, key)
+                media[key] = None if p is None else [p.name, p.stat().st_size if p.exists() else None]
+            entry = {k: v for k, v in asdict(s).items() if k not in ("video", "audio", "faces")}
+            entries.append({**entry, "media": media})
+        return {"reader": self.name, "splits": {k: list(v) for k, v in self.splits().items()}, "samples": entries}
+
+    def manifest_hash(self) -> str:
+        """sha256 of the canonical manifest; caches and result records key on it."""
+        if getattr(self, "_manifest_hash", None) is None:
+            blob = json.dumps(self.manifest(), sort_keys=True, ensure_ascii=False, default=str).encode()
+            self._manifest_hash = hashlib.sha256(blob).hexdigest()
+        return self._manifest_hash

@@ -1,0 +1,28 @@
+"""Where merbench keeps its files. One environment variable moves everything."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """``$MERBENCH_CACHE``, else ``~/.cache/merbench``: features, generations, demo data, runs."""
+    return Path(os.environ.get("MERBENCH_CACHE", Path.home() / ".cache" / "merbench")).expanduser()
+
+
+def features_dir() -> Path:
+    return cache_root() / "features"
+
+
+def demo_dir() -> Path:
+    return cache_root() / "demo"
+
+
+def generations_db() -> Path:
+    return cache_root() / "generations.sqlite"
+
+
+def runs_dir() -> Path:
+    """Default output folder of run records; ``merbench run --out`` overrides it."""
+    return Path(os.environ.get("MERBENCH_RUNS", "runs")).expanduser()

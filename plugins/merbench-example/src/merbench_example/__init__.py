@@ -1,0 +1,1 @@
+"""An example merbench plugin, packaged on its own the way a community plugin is."""
