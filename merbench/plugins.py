@@ -38,17 +38,12 @@ BUILTIN_DISTRIBUTION = "merbench (built-in)"
 
 #: Built-in plugin modules, registered exactly like third-party plugins.
 DEFAULT_PLUGINS: tuple[str, ...] = (
+    "merbench.builtin.commands",
     "merbench.builtin.datasets",
     "merbench.builtin.encoders",
-    "merbench.builtin.fusions",
     "merbench.builtin.corruptions",
-    "merbench.builtin.describers",
-    "merbench.builtin.groupers",
-    "merbench.builtin.metrics",
-    "merbench.builtin.transcribers",
-    "merbench.builtin.strategies",
-    "merbench.builtin.tracks",
-    "merbench.builtin.commands",
+    "merbench.builtin.training",
+    "merbench.builtin.ov",
 )
 
 

@@ -52,6 +52,9 @@ class Dataset(abc.ABC):
     name: str = ""
     #: whether labeled samples carry valence (MER2023-style combined metric)
     has_valence: bool = False
+    #: for a corrupted copy of a dataset: ``{"steps": [{name, version, params}], "seed": int}``; part of
+    #: every feature-cache key so clean and corrupted features never mix
+    corruption: dict | None = None
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser().resolve()

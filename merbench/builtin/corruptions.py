@@ -1,0 +1,3 @@
+"""Built-in media corruptions and the noise commands (corrupt, robustness)."""
+
+from merbench.hookspecs import hookimpl

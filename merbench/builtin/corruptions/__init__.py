@@ -1,8 +1,0 @@
-"""Built-in corruptions, declared through the public ``register_corruptions`` hook."""
-
-from merbench.hookspecs import hookimpl
-
-
-@hookimpl
-def register_corruptions(register):
-    pass

@@ -1,0 +1,3 @@
+"""Built-in encoders and the feature-cache commands (extract, cache)."""
+
+from merbench.hookspecs import hookimpl

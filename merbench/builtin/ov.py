@@ -1,0 +1,3 @@
+"""Built-in MER-OV components: describers, groupers, open-set metrics, the ov track and the ov command."""
+
+from merbench.hookspecs import hookimpl
