@@ -1,0 +1,1 @@
+"""Result records (one schema-validated JSON file per scored run) and their presentation."""

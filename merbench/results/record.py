@@ -1,0 +1,209 @@
+"""The result record: one JSON file per scored (track, components) combination.
+
+A record holds everything needed to trust and reproduce a number: merbench version and git sha,
+the dataset manifest hash (and corruption), every component with its version, fingerprint and cache
+key, the full config and seeds, per-seed scores and their mean/std/stderr, sample counts, timings,
+the environment, and a hash of the predictions (written beside it, always with sample names).
+The schema is ``record.schema.json`` beside this module; bump :data:`RECORD_VERSION` when it changes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import platform
+import re
+import subprocess
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+RECORD_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
+
+#: Distributions whose versions every record carries (when installed).
+_TRACKED_PACKAGES = ("merbench", "torch", "transformers", "numpy", "scikit-learn", "h5py", "opensmile",
+                     "av", "faster-whisper", "pluggy")
+
+
+class RecordError(ValueError):
+    """A record does not match the schema; the message names the field."""
+
+
+@lru_cache(maxsize=1)
+def _git_sha() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def environment() -> dict[str, Any]:
+    """Python, platform, hardware and the versions of the packages that change numbers."""
+    packages = {}
+    for name in _TRACKED_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "packages": packages,
+    }
+    import os
+
+    env["cpu_count"] = os.cpu_count()
+    try:  # torch is a dependency, but the record must not fail for the lack of a GPU query
+        import torch
+
+        env["torch_threads"] = torch.get_num_threads()
+        env["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except ImportError:
+        env["cuda"] = None
+    return env
+
+
+def summarize(values: Sequence[float]) -> dict[str, float]:
+    """Mean, sample standard deviation (ddof=1; 0 for one value), standard error, count."""
+    vals = [float(v) for v in values]
+    n = len(vals)
+    if n == 0:
+        raise RecordError("cannot summarise a metric with no values")
+    mean = sum(vals) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1)) if n > 1 else 0.0
+    return {"mean": mean, "std": std, "stderr": std / math.sqrt(n), "n": n}
+
+
+def write_predictions(path: Path, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Write predictions as JSON lines (each row has a ``name``) and return their reference."""
+    for i, row in enumerate(rows):
+        if "name" not in row:
+            raise RecordError(f"prediction row {i} has no sample name; every prediction must carry one")
+    blob = "".join(json.dumps(dict(r), sort_keys=True, ensure_ascii=False, default=_jsonable) + "\n" for r in rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(blob, encoding="utf-8")
+    return {"path": path.name, "sha256": hashlib.sha256(blob.encode()).hexdigest(), "count": len(rows)}
+
+
+def build_record(
+    *,
+    track: str,
+    dataset: Any,
+    components: Sequence[Mapping[str, Any]],
+    config: Mapping[str, Any],
+    seeds: Sequence[int],
+    per_seed: Sequence[Mapping[str, Any]],
+    main_metric: str,
+    higher_is_better: Mapping[str, bool] | None = None,
+    name: str | None = None,
+    split: str | None = None,
+    samples: Mapping[str, Any] | None = None,
+    timings: Mapping[str, float] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Assemble a record. ``per_seed`` is ``[{"seed": s, "scores": {metric: value}, "folds": [...]}, ...]``;
+    the summaries in ``scores`` are computed here so they always agree with the per-seed values.
+    ``dataset`` is a :class:`merbench.contracts.dataset.Dataset` (or a mapping with name and manifest_hash)."""
+    if isinstance(dataset, Mapping):
+        ds = dict(dataset)
+    else:
+        ds = {"name": getattr(dataset, "name", type(dataset).__name__), "root": str(getattr(dataset, "root", "")),
+              "manifest_hash": dataset.manifest_hash(), "corruption": getattr(dataset, "corruption", None)}
+    ds.setdefault("split", split)
+    metrics = sorted({m for run in per_seed for m in run["scores"]})
+    scores = {}
+    for m in metrics:
+        summary = summarize([run["scores"][m] for run in per_seed if m in run["scores"]])
+        if higher_is_better and m in higher_is_better:
+            summary["higher_is_better"] = bool(higher_is_better[m])
+        scores[m] = summary
+    if main_metric not in scores:
+        raise RecordError(f"main metric {main_metric!r} is not among the scored metrics {metrics}")
+    from merbench import __version__
+
+    record = {
+        "version": RECORD_VERSION,
+        "merbench": {"version": __version__, "git_sha": _git_sha()},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "track": track,
+        "name": name or track,
+        "dataset": ds,
+        "components": [dict(c) for c in components],
+        "config": dict(config),
+        "seeds": [int(s) for s in seeds],
+        "scores": scores,
+        "main_score": {"metric": main_metric, "mean": scores[main_metric]["mean"]},
+        "per_seed": [dict(r) for r in per_seed],
+        "samples": dict(samples or {"scored": 0}),
+        "predictions": None,
+        "timings": dict(timings or {}),
+        "environment": environment(),
+        "extra": dict(extra or {}),
+    }
+    return json.loads(json.dumps(record, default=_jsonable))
+
+
+def validate(record: Mapping[str, Any]) -> None:
+    """Raise :class:`RecordError` naming the first field that breaks the schema."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = next(iter(sorted(validator.iter_errors(record), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.path) or "(root)"
+        raise RecordError(f"result record field {where}: {error.message}")
+
+
+def write_record(record: dict[str, Any], out_dir: str | Path,
+                 predictions: Sequence[Mapping[str, Any]] | None = None) -> Path:
+    """Validate and write ``<out_dir>/<slug>.json`` (and ``<slug>.predictions.jsonl``); returns the record path.
+
+    Lifecycle plugins see the record first through the ``merbench_record`` hook."""
+    from merbench.plugins import get_manager
+
+    get_manager().hook.merbench_record(record=record)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", record.get("name") or record["track"]).strip("_")
+    if predictions is not None:
+        record["predictions"] = write_predictions(out / f"{slug}.predictions.jsonl", predictions)
+    validate(record)
+    path = out / f"{slug}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)  # atomic: a killed run never leaves a half-written record
+    return path
+
+
+def read_record(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        record = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"{p}: not valid JSON ({exc}); re-run the track that wrote it") from None
+    validate(record)
+    return record
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a result record")
