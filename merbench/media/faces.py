@@ -1,0 +1,35 @@
+"""OpenFace face crops as the baseline stores them: ``openface_face/<name>/<name>.npy``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from merbench.media.errors import MediaError
+
+#: Shape of one aligned face crop (H, W, BGR channels).
+FACE_SHAPE = (112, 112, 3)
+
+
+def face_file(path: str | Path) -> Path:
+    """The ``.npy`` file of a face track given the file itself or its ``openface_face/<name>/`` folder."""
+    p = Path(path)
+    return p / f"{p.name}.npy" if p.is_dir() else p
+
+
+def read_faces(path: str | Path) -> np.ndarray:
+    """uint8 (T, 112, 112, 3) BGR crops; T may be 0 (no face found: encoders give a zero vector)."""
+    p = face_file(path)
+    if not p.is_file():
+        raise MediaError(p, "face crops not found", "run OpenFace on the video (or `merbench demo-data` for the demo), or drop the faces modality")
+    try:
+        faces = np.load(p, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise MediaError(p, f"cannot read face crops ({exc})", "re-run OpenFace face extraction for this clip") from None
+    if faces.ndim != 4 or faces.shape[1:] != FACE_SHAPE:
+        raise MediaError(p, f"face crops have shape {faces.shape}, expected (T, 112, 112, 3)",
+                         "re-run OpenFace with --simalign output size 112")
+    if faces.dtype != np.uint8:
+        raise MediaError(p, f"face crops have dtype {faces.dtype}, expected uint8", "save the crops as uint8 BGR images")
+    return faces
