@@ -14,7 +14,7 @@ Environment switches:
 ``MERBENCH_LOAD_ENTRYPOINTS=0``
     load built-ins only.
 ``MERBENCH_TRACE_PLUGINS=1``
-    print every hook call and result to stderr (pluggy tracing).
+    print every declaration hook's registrations and every lifecycle hook call to stderr.
 """
 
 from __future__ import annotations
@@ -135,7 +135,8 @@ class PluginManager:
         self._distributions: dict[str, str] = {}
         self._builtin_names: set[str] = set()
         self.registry = Registry()
-        if _truthy("MERBENCH_TRACE_PLUGINS"):
+        self.trace = _truthy("MERBENCH_TRACE_PLUGINS")
+        if self.trace:
             self.pm.trace.root.setwriter(lambda msg: sys.stderr.write(msg))
             self.pm.enable_tracing()
 
@@ -193,10 +194,10 @@ class PluginManager:
     # -- collecting specs --------------------------------------------------------------------
     def _collect(self) -> None:
         owners: dict[tuple[str, str], str] = {}
-        # Built-ins first so they win name clashes.
-        ordered = sorted(self.pm.get_plugins(), key=lambda p: self.pm.get_name(p) not in self._builtin_names)
-        for plugin in ordered:
-            plugin_name = self.pm.get_name(plugin)
+        # Registration order (built-ins first, so they win name clashes); deterministic error messages.
+        for loaded in sorted(self.registry.plugins, key=lambda p: not p.builtin):
+            plugin_name = loaded.name
+            plugin = self.pm.get_plugin(plugin_name)
             for kind, hook_name in KINDS.items():
                 impl = getattr(plugin, hook_name, None)
                 if impl is None:
@@ -217,6 +218,9 @@ class PluginManager:
                         raise
                     self._fail(plugin_name, self._distributions.get(plugin_name, "?"), f"{hook_name}: {type(exc).__name__}: {exc}")
                     continue
+                if self.trace:
+                    names = ", ".join(s.name for s in collected) or "nothing"
+                    sys.stderr.write(f"merbench: {plugin_name}.{hook_name}() registered {names}\n")
                 for spec in collected:
                     self._add(spec, owners)
 

@@ -1,7 +1,7 @@
 """The core ``merbench`` sub-commands, declared through the public ``register_commands`` hook.
 
-Commands that belong to one component kind (``extract``, ``corrupt``, ``ov`` ...) are declared by
-that kind's built-in plugin module instead.
+Commands that belong to one part of the harness (``extract``, ``corrupt``, ``ov`` ...) are declared by
+that part's built-in plugin module instead.
 """
 
 from merbench.hookspecs import hookimpl

@@ -1,0 +1,3 @@
+from merbench.cli.main import main
+
+main()
