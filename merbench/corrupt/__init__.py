@@ -1,0 +1,15 @@
+"""Media corruptions: the MER-NOISE recipe, robustness corruptions, corrupted datasets and sweeps.
+
+``corrupt_dataset(dataset, split, steps, seed, out)`` writes a seeded, logged corrupted copy of a
+split and returns it as a :class:`CorruptedDataset`; ``challenge_recipe(dataset)`` gives the
+MER-NOISE steps; ``apply_steps(media, build_steps(steps), seed)`` corrupts one clip in memory
+(train-time augmentation); :func:`merbench.corrupt.robustness.sweep` scores a model across levels.
+"""
+
+from merbench.corrupt.dataset import CorruptedDataset
+from merbench.corrupt.pipeline import (CorruptionError, apply_steps, build_steps, corrupt_dataset, default_out,
+                                       describe_steps, normalize_steps)
+from merbench.corrupt.recipe import challenge_recipe
+
+__all__ = ["CorruptedDataset", "CorruptionError", "apply_steps", "build_steps", "challenge_recipe",
+           "corrupt_dataset", "default_out", "describe_steps", "normalize_steps"]

@@ -1,0 +1,28 @@
+"""The MER-NOISE challenge recipe (protocol.md "Noise"): speech babble at 5..10 dB, then blur r in {1, 2, 4}."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from merbench.contracts.dataset import Dataset
+
+CHALLENGE_SNRS = [5, 6, 7, 8, 9, 10]
+CHALLENGE_BLUR = [1, 2, 4]
+
+
+def noise_bank_of(dataset: Dataset, noise_bank: str | Path | None = None) -> Path:
+    """``noise_bank`` if given, else the dataset's ``noise_bank`` resource; a one-line error otherwise."""
+    if noise_bank is not None:
+        return Path(noise_bank).expanduser().resolve()
+    bank = dataset.resources().get("noise_bank")
+    if bank is None:
+        raise ValueError(f"{dataset.root}: dataset has no noise_bank resource; pass a folder of speech recordings "
+                         "(MUSAN speech/) with --noise-bank")
+    return Path(bank)
+
+
+def challenge_recipe(dataset: Dataset, noise_bank: str | Path | None = None) -> list[tuple[str, dict]]:
+    """Steps that reproduce the MER-NOISE corruption on ``dataset`` (its noise bank unless one is given)."""
+    bank = noise_bank_of(dataset, noise_bank)
+    return [("speech-noise", {"bank": str(bank), "snr": list(CHALLENGE_SNRS)}),
+            ("blur", {"r": list(CHALLENGE_BLUR)})]
