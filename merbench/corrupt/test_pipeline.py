@@ -1,0 +1,134 @@
+"""corrupt_dataset on a small on-disk dataset: layout, log, determinism, resume, refusal, bad clips."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from merbench.contracts.dataset import Dataset, Sample
+from merbench.corrupt import CorruptedDataset, CorruptionError, corrupt_dataset
+from merbench.corrupt.audio import snr_db
+from merbench.media import read_audio, read_faces, read_frames, write_video, write_wav
+
+
+class _FolderDataset(Dataset):
+    """Clips in the processed layout with labels in memory (what a reader gives merbench)."""
+
+    name = "test-folder"
+
+    def __init__(self, root, names, broken=()):
+        super().__init__(root)
+        self._names, self._broken = list(names), set(broken)
+
+    def splits(self):
+        return {"noise": self._names}
+
+    def sample(self, name):
+        audio = self.root / "audio" / f"{name}.wav"
+        return Sample(name=name, video=self.root / "video" / f"{name}.mp4",
+                      audio=self.root / "broken.wav" if name in self._broken else audio,
+                      faces=self.root / "openface_face" / name / f"{name}.npy",
+                      subtitle=f"字幕 {name}", label="happy", ov_labels=("happy", "excited"))
+
+    def resources(self):
+        return {"noise_bank": self.root / "bank"}
+
+
+@pytest.fixture(scope="module")
+def clean_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("clean")
+    rng = np.random.default_rng(0)
+    t = np.arange(24000) / 16000
+    for i in range(4):
+        name = f"clip_{i}"
+        audio = (0.2 * np.sin(2 * np.pi * (180 + 40 * i) * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 2 * t))).astype(np.float32)
+        frames = rng.integers(0, 256, (6, 64, 80, 3), dtype=np.uint8)
+        write_wav(root / "audio" / f"{name}.wav", audio)
+        write_video(root / "video" / f"{name}.mp4", frames, 4.0, audio=audio)
+        (root / "openface_face" / name).mkdir(parents=True)
+        np.save(root / "openface_face" / name / f"{name}.npy", rng.integers(0, 256, (5, 112, 112, 3), dtype=np.uint8))
+    write_wav(root / "bank" / "talk-a.wav", (0.1 * rng.standard_normal(20000)).astype(np.float32))
+    write_wav(root / "bank" / "talk-b.wav", (0.1 * rng.standard_normal(9000)).astype(np.float32))
+    (root / "broken.wav").write_bytes(b"not a wav")
+    return root
+
+
+@pytest.fixture
+def clean(clean_root):
+    return _FolderDataset(clean_root, [f"clip_{i}" for i in range(4)])
+
+
+def _steps(clean):
+    return [("speech-noise", {"bank": str(clean.root / "bank"), "snr": [5, 10]}), ("blur", {"r": [1, 2]})]
+
+
+def test_writes_a_readable_logged_dataset(clean, tmp_path):
+    noisy = corrupt_dataset(clean, "noise", _steps(clean), seed=1, out=tmp_path / "out", workers=1, progress=False)
+    assert isinstance(noisy, CorruptedDataset)
+    assert noisy.corruption["seed"] == 1 and [s["name"] for s in noisy.corruption["steps"]] == ["speech-noise", "blur"]
+    assert noisy.manifest_hash() != clean.manifest_hash()
+    assert noisy.splits() == {"noise": clean.splits()["noise"]}
+    for name in clean.splits()["noise"]:
+        s, c = noisy.sample(name), clean.sample(name)
+        assert (s.label, s.subtitle, s.ov_labels) == (c.label, c.subtitle, c.ov_labels)
+        log = noisy.clip_log(name)
+        assert log[0]["snr"] in (5, 10) and log[0]["noise_files"] and "offset" in log[0] and log[1]["r"] in (1, 2)
+        if not log[0]["rescaled"]:
+            assert snr_db(read_audio(c.audio), read_audio(s.audio) - read_audio(c.audio)) == pytest.approx(log[0]["snr"], abs=0.1)
+        frames, fps = read_frames(s.video)
+        assert frames.shape == (6, 64, 80, 3) and fps == pytest.approx(4.0)
+        assert read_faces(s.faces).shape == (5, 112, 112, 3)
+        assert len(read_audio(s.video)) == pytest.approx(24000, abs=1024)  # the mp4 carries the noisy audio too
+    combined = json.loads((tmp_path / "out" / "corruption-log.json").read_text())
+    assert set(combined["clips"]) == set(clean.splits()["noise"])
+    assert (tmp_path / "out" / "transcription-merge.csv").read_text(encoding="utf-8").startswith("name,chinese")
+    reopened = CorruptedDataset(tmp_path / "out")
+    assert reopened.manifest_hash() == noisy.manifest_hash()
+
+
+def test_same_seed_is_byte_identical_across_workers_and_another_seed_differs(clean, tmp_path):
+    a = corrupt_dataset(clean, "noise", _steps(clean), seed=3, out=tmp_path / "a", workers=1, progress=False)
+    b = corrupt_dataset(clean, "noise", _steps(clean), seed=3, out=tmp_path / "b", workers=2, progress=False)
+    c = corrupt_dataset(clean, "noise", _steps(clean), seed=4, out=tmp_path / "c", workers=1, progress=False)
+    for name in clean.splits()["noise"]:
+        assert a.sample(name).audio.read_bytes() == b.sample(name).audio.read_bytes()
+        assert np.array_equal(read_frames(a.sample(name).video)[0], read_frames(b.sample(name).video)[0])
+        assert a.clip_log(name) == b.clip_log(name)
+    assert any(a.sample(n).audio.read_bytes() != c.sample(n).audio.read_bytes() for n in clean.splits()["noise"])
+    assert a.manifest_hash() != c.manifest_hash()
+
+
+def test_rerun_resumes_and_other_steps_are_refused(clean, tmp_path):
+    out = tmp_path / "out"
+    first = corrupt_dataset(clean, "noise", _steps(clean), seed=1, out=out, workers=1, progress=False)
+    done = first.sample("clip_0").audio
+    stamp = done.stat().st_mtime_ns
+    (out / "log" / "clip_1.json").unlink()  # as if killed before clip_1 finished
+    again = corrupt_dataset(clean, "noise", _steps(clean), seed=1, out=out, workers=1, progress=False)
+    assert done.stat().st_mtime_ns == stamp
+    assert json.loads((out / "corruption-log.json").read_text())["reused"] == 3
+    assert again.clip_log("clip_1") == first.clip_log("clip_1")
+    with pytest.raises(CorruptionError, match="different corruption steps/seed"):
+        corrupt_dataset(clean, "noise", _steps(clean), seed=2, out=out, workers=1, progress=False)
+
+
+def test_bad_clip_is_named_and_finished_clips_are_kept(clean_root, tmp_path):
+    broken = _FolderDataset(clean_root, [f"clip_{i}" for i in range(4)], broken={"clip_2"})
+    out = tmp_path / "out"
+    with pytest.raises(CorruptionError) as info:
+        corrupt_dataset(broken, "noise", [("white-noise", {"snr": 10})], seed=0, out=out, workers=1, progress=False)
+    message = str(info.value)
+    assert "\n" not in message and "1 of 4 clips failed" in message and "broken.wav" in message
+    assert sorted(p.stem for p in (out / "log").glob("*.json")) == ["clip_0", "clip_1", "clip_3"]
+    with pytest.raises(ValueError, match="half-written"):
+        CorruptedDataset(out)
+
+
+def test_modality_dropout_changes_the_corrupted_subtitles(clean, tmp_path):
+    noisy = corrupt_dataset(clean, "noise", [("modality-dropout", {"drop": ["subtitle", "face"], "mode": "all"})],
+                            seed=0, out=tmp_path / "out", workers=1, progress=False)
+    s = noisy.sample("clip_0")
+    assert s.subtitle == "" and s.label == "happy"
+    assert read_faces(s.faces).shape == (0, 112, 112, 3)
