@@ -7,9 +7,9 @@ MER-NOISE steps; ``apply_steps(media, build_steps(steps), seed)`` corrupts one c
 """
 
 from merbench.corrupt.dataset import CorruptedDataset
-from merbench.corrupt.pipeline import (CorruptionError, apply_steps, build_steps, corrupt_dataset, default_out,
-                                       describe_steps, normalize_steps)
+from merbench.corrupt.pipeline import CorruptionError, corrupt_dataset, default_out
+from merbench.corrupt.steps import apply_steps, build_steps, describe_steps, load_steps_file, normalize_steps, parse_step
 from merbench.corrupt.recipe import challenge_recipe
 
 __all__ = ["CorruptedDataset", "CorruptionError", "apply_steps", "build_steps", "challenge_recipe",
-           "corrupt_dataset", "default_out", "describe_steps", "normalize_steps"]
+           "corrupt_dataset", "default_out", "describe_steps", "load_steps_file", "normalize_steps", "parse_step"]

@@ -1,8 +1,6 @@
 """Corrupt a dataset split into a new, readable dataset: seeded per clip, logged, resumable, parallel.
 
-Randomness: step ``i`` of clip ``name`` draws from ``np.random.default_rng([seed, crc32(name), i])``,
-so a clip's corruption depends on neither the order nor the number of processes, nor on the
-other steps. Output layout (the baseline's processed layout, so any reader of it can use it)::
+Randomness is per clip and step (:mod:`merbench.corrupt.steps`). Output layout (the baseline's processed layout, so any reader of it can use it)::
 
     OUT/corruption.json              what was asked: source dataset, split, steps, seed, clean labels
     OUT/video/<name>.mp4             H.264 + AAC, corrupted frames and audio
@@ -21,16 +19,16 @@ import json
 import os
 import shutil
 import time
-import zlib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
-from merbench.contracts.corruption import Corruption, Media
+from merbench.contracts.corruption import Corruption
 from merbench.contracts.dataset import Dataset, Sample
+from merbench.corrupt.steps import apply_steps, build_steps, describe_steps
 
 FORMAT = "merbench-corruption/1"
 HEADER_FILE = "corruption.json"
@@ -39,52 +37,6 @@ LOG_FILE = "corruption-log.json"
 
 class CorruptionError(RuntimeError):
     """A corruption run could not finish; the message is one line naming the clip(s) and the fix."""
-
-
-# -- steps ---------------------------------------------------------------------------------------
-def normalize_steps(steps: Iterable[Any]) -> list[tuple[str, dict]]:
-    """Accept ``[("blur", {...})]``, ``[{"name": "blur", "params": {...}}]`` or ``["blur"]``."""
-    out = []
-    for step in steps:
-        if isinstance(step, str):
-            out.append((step, {}))
-        elif isinstance(step, dict):
-            unknown = set(step) - {"name", "params"}
-            if "name" not in step or unknown:
-                raise ValueError(f"a corruption step must be {{name, params}}, got {step!r}")
-            out.append((step["name"], dict(step.get("params") or {})))
-        else:
-            name, params = step
-            out.append((name, dict(params or {})))
-    if not out:
-        raise ValueError("no corruption steps given; pass at least one (e.g. --corruption blur)")
-    return out
-
-
-def build_steps(steps: Iterable[Any]) -> list[Corruption]:
-    """Corruption objects from the plugin registry (parameters validated, defaults filled)."""
-    from merbench import plugins
-
-    return [plugins.create("corruption", name, **params) for name, params in normalize_steps(steps)]
-
-
-def describe_steps(corruptions: Sequence[Corruption]) -> list[dict]:
-    """The steps as they go in ``Dataset.corruption`` and the feature-cache key."""
-    return [{"name": c.name, "version": c.version, "params": c.params()} for c in corruptions]
-
-
-def clip_rng(seed: int, name: str, step: int) -> np.random.Generator:
-    return np.random.default_rng([int(seed), zlib.crc32(name.encode("utf-8")), step])
-
-
-def apply_steps(media: Media, corruptions: Sequence[Corruption], seed: int) -> tuple[Media, list[dict]]:
-    """Apply corruptions in order to one clip; the same (media, steps, seed) always gives the same
-    output. Also the entry point for train-time augmentation (vary ``seed`` per epoch)."""
-    log = []
-    for index, corruption in enumerate(corruptions):
-        media, choices = corruption.apply(media, clip_rng(seed, media.name, index))
-        log.append({"name": corruption.name, **choices})
-    return media, log
 
 
 def _canonical(obj: Any) -> str:
