@@ -7,57 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from merbench.contracts.dataset import Dataset, Sample
 from merbench.corrupt import CorruptedDataset, CorruptionError, corrupt_dataset
 from merbench.corrupt.audio import snr_db
-from merbench.media import read_audio, read_faces, read_frames, write_video, write_wav
-
-
-class _FolderDataset(Dataset):
-    """Clips in the processed layout with labels in memory (what a reader gives merbench)."""
-
-    name = "test-folder"
-
-    def __init__(self, root, names, broken=()):
-        super().__init__(root)
-        self._names, self._broken = list(names), set(broken)
-
-    def splits(self):
-        return {"noise": self._names}
-
-    def sample(self, name):
-        audio = self.root / "audio" / f"{name}.wav"
-        return Sample(name=name, video=self.root / "video" / f"{name}.mp4",
-                      audio=self.root / "broken.wav" if name in self._broken else audio,
-                      faces=self.root / "openface_face" / name / f"{name}.npy",
-                      subtitle=f"字幕 {name}", label="happy", ov_labels=("happy", "excited"))
-
-    def resources(self):
-        return {"noise_bank": self.root / "bank"}
-
-
-@pytest.fixture(scope="module")
-def clean_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("clean")
-    rng = np.random.default_rng(0)
-    t = np.arange(24000) / 16000
-    for i in range(4):
-        name = f"clip_{i}"
-        audio = (0.2 * np.sin(2 * np.pi * (180 + 40 * i) * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 2 * t))).astype(np.float32)
-        frames = rng.integers(0, 256, (6, 64, 80, 3), dtype=np.uint8)
-        write_wav(root / "audio" / f"{name}.wav", audio)
-        write_video(root / "video" / f"{name}.mp4", frames, 4.0, audio=audio)
-        (root / "openface_face" / name).mkdir(parents=True)
-        np.save(root / "openface_face" / name / f"{name}.npy", rng.integers(0, 256, (5, 112, 112, 3), dtype=np.uint8))
-    write_wav(root / "bank" / "talk-a.wav", (0.1 * rng.standard_normal(20000)).astype(np.float32))
-    write_wav(root / "bank" / "talk-b.wav", (0.1 * rng.standard_normal(9000)).astype(np.float32))
-    (root / "broken.wav").write_bytes(b"not a wav")
-    return root
+from merbench.corrupt.conftest import FolderDataset
+from merbench.media import read_audio, read_faces, read_frames
 
 
 @pytest.fixture
 def clean(clean_root):
-    return _FolderDataset(clean_root, [f"clip_{i}" for i in range(4)])
+    return FolderDataset(clean_root, [f"clip_{i}" for i in range(4)])
 
 
 def _steps(clean):
@@ -115,7 +73,7 @@ def test_rerun_resumes_and_other_steps_are_refused(clean, tmp_path):
 
 
 def test_bad_clip_is_named_and_finished_clips_are_kept(clean_root, tmp_path):
-    broken = _FolderDataset(clean_root, [f"clip_{i}" for i in range(4)], broken={"clip_2"})
+    broken = FolderDataset(clean_root, [f"clip_{i}" for i in range(4)], broken={"clip_2"})
     out = tmp_path / "out"
     with pytest.raises(CorruptionError) as info:
         corrupt_dataset(broken, "noise", [("white-noise", {"snr": 10})], seed=0, out=out, workers=1, progress=False)
