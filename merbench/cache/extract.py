@@ -1,0 +1,325 @@
+"""The extraction loop and the read API: :func:`extract`, :func:`load_features`, :func:`load_frames`.
+
+``extract`` decodes media on a thread pool while the encoder runs, batches clips (the encoders pad
+and mask), pools every layer per utterance, and appends each finished batch to the cache as an
+atomic part (see :mod:`merbench.cache.store`). It only does what is missing, so a re-run after a
+crash or a kill resumes. A clip that fails is recorded with its one-line error; past
+``max_failed`` (a fraction of the requested clips) the run stops with :class:`ExtractionError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from merbench import __version__
+from merbench.cache.key import cache_key, key_digest
+from merbench.cache.store import CacheError, FeatureStore, store_path
+from merbench.contracts.dataset import Dataset
+from merbench.contracts.encoder import Encoder
+from merbench.encoders.layers import LayerPolicy, frames_of, mean_over_time, select_layers
+
+IMPORT_PREFIX = "import:"
+DEFAULT_MAX_FAILED = 0.05
+
+
+class ExtractionError(RuntimeError):
+    """Too many clips failed; the message says how many, the first error, and where all are listed."""
+
+
+@dataclass
+class Resolved:
+    """An encoder bound to a dataset: the component (None for imported features), its key and store."""
+
+    name: str
+    encoder: Encoder | None
+    key: dict
+    store: FeatureStore
+    default_layers: LayerPolicy
+
+
+def _distribution(spec) -> str:
+    from merbench.plugins import BUILTIN_DISTRIBUTION
+
+    return f"merbench {__version__}" if spec.distribution == BUILTIN_DISTRIBUTION else spec.distribution
+
+
+def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> Resolved:
+    """Build the encoder (without loading weights) and compute its cache key for ``dataset``."""
+    corruption = getattr(dataset, "corruption", None)
+    if isinstance(encoder, str) and encoder.startswith(IMPORT_PREFIX):
+        if encoder_params:
+            raise ValueError(f"{encoder}: imported features take no encoder parameters (got {sorted(encoder_params)})")
+        identity = {"name": encoder, "source": "import"}
+        key = cache_key(identity, dataset.manifest_hash(), corruption)
+        return Resolved(encoder, None, key, FeatureStore(store_path(encoder, key_digest(key)), key), "last")
+    if isinstance(encoder, str):
+        from merbench.plugins import get
+
+        spec = get("encoder", encoder)
+        component = spec.create(**encoder_params)
+        name, distribution = encoder, _distribution(spec)
+    else:
+        component, name = encoder, encoder.name or type(encoder).__name__
+        distribution = f"{type(encoder).__module__} (unregistered)"
+    if not getattr(component, "name", ""):
+        component.name = name
+    identity = {"name": name, "distribution": distribution, "version": str(component.version),
+                "fingerprint": component.fingerprint()}
+    key = cache_key(identity, dataset.manifest_hash(), corruption)
+    store = FeatureStore(store_path(name, key_digest(key)), key)
+    return Resolved(name, component, key, store, getattr(component, "default_layers", "last"))
+
+
+def resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | None = None, *, device: str = "auto",
+            batch_size: int | None = None, progress: bool = True, frames: bool = False,
+            max_failed: float = DEFAULT_MAX_FAILED, workers: int | None = None, **encoder_params: Any) -> Path:
+    """Extract what is missing of ``names`` (default: every sample) into the keyed HDF5 cache.
+
+    Returns the cache file's path. ``frames=True`` also stores frame-level features.
+    Raises :class:`ExtractionError` when more than ``max_failed`` of the clips failed (their
+    errors stay listed in the file; finished clips are kept).
+    """
+    resolved = resolve(dataset, encoder, **encoder_params)
+    wanted = _unique(names if names is not None else (s.name for s in dataset.iter_all()))
+    store = resolved.store
+    with store.writing():
+        done = store.index(with_frames=frames)
+        todo = [n for n in wanted if n not in done]
+        aborted = None
+        if todo:
+            resolved.encoder.load(resolve_device(device))
+            aborted = _run(dataset, resolved, store, todo, len(wanted), batch_size=batch_size, progress=progress,
+                           frames=frames, max_failed=max_failed, workers=workers)
+        store.compact()
+    failed = store.failed()
+    failed = {n: failed[n] for n in wanted if n in failed}
+    if failed and (aborted or len(failed) > max_failed * len(wanted)):
+        first = next(iter(failed.items()))
+        raise ExtractionError(
+            f"{resolved.name}: {len(failed)} of {len(wanted)} clips failed (limit {max_failed:.0%}"
+            f"{', stopped early' if aborted else ''}); first: {first[0]}: {first[1]} -- all errors: "
+            f"`merbench cache ls --failed {store.path}`; fix the media, or raise max_failed")
+    return store.path
+
+
+def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, todo: list[str], total: int, *,
+         batch_size: int | None, progress: bool, frames: bool, max_failed: float, workers: int | None) -> bool:
+    """Encode ``todo`` in batches; returns True when it stopped early for too many failures."""
+    from merbench.encoders.inputs import is_empty, prepare
+
+    encoder = resolved.encoder
+    batch_size = batch_size or getattr(encoder, "batch_size", 16)
+    workers = workers or max(2, min(8, os.cpu_count() or 2))
+    shape = _stored_shape(store)
+    pending_empty: list[str] = []
+    n_failed = 0
+    limit = max_failed * total
+
+    def load(name: str) -> tuple[str, Any, str | None]:
+        try:
+            return name, prepare(encoder, dataset.sample(name)), None
+        except Exception as exc:  # recorded against the clip, never skipped silently
+            return name, None, _one_line(exc)
+
+    bar = _Progress(progress, resolved.name, len(todo))
+    with bar, ThreadPoolExecutor(max_workers=workers) as pool:
+        queue: deque = deque()
+        it = iter(todo)
+        for name in it:
+            queue.append(pool.submit(load, name))
+            if len(queue) >= 2 * batch_size:
+                break
+        while queue:
+            batch = []
+            while queue and len(batch) < batch_size:
+                batch.append(queue.popleft().result())
+                nxt = next(it, None)
+                if nxt is not None:
+                    queue.append(pool.submit(load, nxt))
+            failed = {n: err for n, _, err in batch if err is not None}
+            items = [(n, x) for n, x, err in batch if err is None]
+            full = [(n, x) for n, x in items if not is_empty(x)]
+            empty = [n for n, x in items if is_empty(x)]
+            ok_names, pooled, lengths, frame_list = _encode(encoder, full, failed, frames)
+            if pooled is not None:
+                shape = pooled.shape[1:]
+            pending_empty += empty
+            if shape is not None and pending_empty:
+                ok_names += pending_empty
+                zeros = np.zeros((len(pending_empty), *shape), np.float32)
+                pooled = zeros if pooled is None else np.concatenate([pooled, zeros])
+                lengths = np.concatenate([np.zeros(0, np.int64) if lengths is None else lengths,
+                                          np.zeros(len(pending_empty), np.int64)])
+                if frames:
+                    frame_list = (frame_list or []) + [np.zeros((0, *shape), np.float32)] * len(pending_empty)
+                pending_empty = []
+            if ok_names or failed:
+                store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed)
+            n_failed += len(failed)
+            bar.advance(len(batch), n_failed)
+            if n_failed > limit:
+                return True
+    for name in pending_empty:  # every input was empty: the output size is unknown
+        store.write_batch([], None, None, None, {name: "empty input and no other clip to learn the feature size from; "
+                                                 "extract it together with non-empty clips"})
+    return False
+
+
+def _encode(encoder: Encoder, items: list[tuple[str, Any]], failed: dict[str, str], frames: bool):
+    """Encode a batch; if the batch fails, encode its items one by one so only the bad clip is lost."""
+    if not items:
+        return [], None, None, None
+    try:
+        outputs = [(items, encoder.encode([x for _, x in items]))]
+    except Exception:
+        outputs = []
+        for item in items:
+            try:
+                outputs.append(([item], encoder.encode([item[1]])))
+            except Exception as exc:
+                failed[item[0]] = _one_line(exc)
+    names, pooled, lengths, frame_list = [], [], [], []
+    for group, out in outputs:
+        lens = np.asarray(out.lengths, np.int64)
+        pooled_group = mean_over_time(out.hidden_states, lens)
+        group_frames = frames_of(out.hidden_states, lens) if frames else [None] * len(group)
+        for i, (name, _) in enumerate(group):
+            if not np.isfinite(pooled_group[i]).all():
+                failed[name] = "encoder produced NaN/inf features; check the clip's media (silence, a black video) or use float32"
+                continue
+            names.append(name)
+            pooled.append(pooled_group[i])
+            lengths.append(lens[i])
+            frame_list.append(group_frames[i])
+    if not names:
+        return [], None, None, None
+    return names, np.stack(pooled), np.asarray(lengths), frame_list
+
+
+def _stored_shape(store: FeatureStore):
+    import h5py
+
+    for path in store.files():
+        with h5py.File(path, "r") as f:
+            if "pooled" in f:
+                return f["pooled"].shape[1:]
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if type(exc).__name__ in ("MediaError",) else f"{type(exc).__name__}: {text}"
+
+
+class _Progress:
+    """A rich progress bar with clips/s, ETA and the failure count (silent when disabled)."""
+
+    def __init__(self, enabled: bool, label: str, total: int) -> None:
+        self.enabled = enabled
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, \
+                TimeElapsedColumn, TimeRemainingColumn
+            from rich.text import Text
+
+            class Rate(ProgressColumn):
+                def render(self, task):
+                    return Text(f"{task.speed:.1f} clips/s" if task.speed else "- clips/s")
+
+            self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
+                                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                     TextColumn("{task.fields[failed]} failed"))
+            self.task = self.progress.add_task(label, total=total, failed=0)
+
+    def __enter__(self):
+        if self.enabled:
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.progress.__exit__(*exc)
+
+    def advance(self, n: int, failed: int) -> None:
+        if self.enabled:
+            self.progress.update(self.task, advance=n, failed=failed)
+
+
+# -- reading ----------------------------------------------------------------------------------
+def _ready(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, frames: bool, extract_missing: bool,
+           device: str, encoder_params: dict) -> Resolved:
+    resolved = resolve(dataset, encoder, **encoder_params)
+    index = resolved.store.index(with_frames=frames)
+    failed = resolved.store.failed()  # recorded failures are reported, not retried, on read; `extract` retries
+    missing = [n for n in _unique(names) if n not in index and n not in failed]
+    if missing:
+        if resolved.encoder is None:
+            raise CacheError(f"{resolved.store.path}: {len(missing)} clips not imported (first: {missing[0]}); "
+                             "re-run `merbench cache import` with the folder that has them")
+        if not extract_missing:
+            raise CacheError(f"{resolved.name}: {len(missing)} clips not in the cache (first: {missing[0]}); "
+                             f"run `merbench extract --encoder {resolved.name}` or pass extract_missing=True")
+        extract(dataset, encoder, missing, device=device, frames=frames, **encoder_params)
+    return resolved
+
+
+def _check_failed(resolved: Resolved, names: Sequence[str], on_failed: str) -> list[str]:
+    failed = resolved.store.failed()
+    bad = [n for n in names if n in failed]
+    if bad and on_failed != "zeros":
+        raise CacheError(f"{resolved.name}: {len(bad)} requested clips failed extraction (first: {bad[0]}: "
+                         f"{failed[bad[0]]}); fix them and re-extract, or pass on_failed='zeros'")
+    return bad
+
+
+def load_features(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, layers: LayerPolicy | None = None,
+                  pooling: str = "mean", extract_missing: bool = True, on_failed: str = "error", device: str = "auto",
+                  **encoder_params: Any) -> np.ndarray:
+    """Utterance features float32 (N, D), rows in the order of ``names``.
+
+    ``layers=None`` uses the encoder's default policy (e.g. ``"sum-last-4"`` for the baseline's
+    transformers); see :mod:`merbench.encoders.layers`. ``on_failed="zeros"`` gives failed clips a
+    zero row instead of raising.
+    """
+    if pooling != "mean":
+        raise ValueError(f"pooling {pooling!r}: load_features gives utterance means; use load_frames for frame-level features")
+    resolved = _ready(dataset, encoder, names, frames=False, extract_missing=extract_missing, device=device,
+                      encoder_params=encoder_params)
+    bad = set(_check_failed(resolved, names, on_failed))
+    good = [n for n in _unique(names) if n not in bad]
+    pooled, _ = resolved.store.read(good)
+    selected = select_layers(pooled, resolved.default_layers if layers is None else layers)
+    rows = {n: i for i, n in enumerate(good)}
+    out = np.zeros((len(names), selected.shape[-1] if len(good) else 0), np.float32)
+    for i, n in enumerate(names):
+        if n in rows:
+            out[i] = selected[rows[n]]
+    return out
+
+
+def load_frames(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, layers: LayerPolicy | None = None,
+                extract_missing: bool = True, device: str = "auto", **encoder_params: Any) -> list[np.ndarray]:
+    """Frame-level features, one float32 (T, D) per name (T may be 0 for an empty input)."""
+    resolved = _ready(dataset, encoder, names, frames=True, extract_missing=extract_missing, device=device,
+                      encoder_params=encoder_params)
+    _check_failed(resolved, names, "error")
+    policy = resolved.default_layers if layers is None else layers
+    return [select_layers(f, policy).astype(np.float32) for f in resolved.store.read_frames(list(names))]

@@ -1,0 +1,74 @@
+"""``merbench extract``: run encoders over a dataset into the HDF5 feature cache (a thin wrapper of
+:func:`merbench.cache.extract`)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+
+def parse_params(pairs: tuple[str, ...]) -> dict:
+    """``key=value`` pairs; values are JSON when they parse (numbers, true, lists), else strings."""
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r}: expected key=value, e.g. --param max_frames=32", param_hint="--param")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+@click.command()
+@click.option("--dataset", "dataset_spec", default="demo", show_default=True,
+              help="'demo', 'demo:tiny', 'demo:standard', or a dataset folder.")
+@click.option("--reader", default=None, help="Dataset reader name when the layout is not auto-detected.")
+@click.option("--encoder", "encoders", multiple=True, required=True, help="Registered encoder name (repeatable).")
+@click.option("--split", "splits", multiple=True, help="Only these splits (repeatable); default: every sample.")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1 or auto.")
+@click.option("--batch-size", type=int, default=None, help="Clips per batch (default: the encoder's).")
+@click.option("--workers", type=int, default=None, help="Media decoding threads.")
+@click.option("--frames", is_flag=True, help="Also store frame-level features.")
+@click.option("--max-failed", type=float, default=0.05, show_default=True,
+              help="Fail the run when more than this fraction of clips fail.")
+@click.option("--param", "params", multiple=True, help="Encoder parameter key=value (repeatable), e.g. checkpoint=/models/hubert.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def extract(dataset_spec, reader, encoders, splits, device, batch_size, workers, frames, max_failed, params, no_progress):
+    """Extract features of each ENCODER over the dataset; only what the cache lacks is computed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from merbench.cache import ExtractionError, extract as run_extract, resolve
+    from merbench.datasets import open_dataset
+
+    console = Console()
+    dataset = open_dataset(dataset_spec, reader=reader)
+    if splits:
+        names = list(dict.fromkeys(n for split in splits for n in [s.name for s in dataset.samples(split)]))
+    else:
+        names = [s.name for s in dataset.iter_all()]
+    encoder_params = parse_params(params)
+    table = Table(title=f"merbench extract: {len(names)} clips of {dataset.root}")
+    for column in ("encoder", "new clips", "wall s", "clips/s", "cache file"):
+        table.add_column(column)
+    failed_any = None
+    for name in encoders:
+        before = len(set(resolve(dataset, name, **encoder_params).store.index(with_frames=frames)) & set(names))
+        start = time.perf_counter()
+        try:
+            path = run_extract(dataset, name, names, device=device, batch_size=batch_size, progress=not no_progress,
+                               frames=frames, max_failed=max_failed, workers=workers, **encoder_params)
+        except ExtractionError as exc:
+            failed_any = exc
+            console.print(f"[red]error:[/] {exc}")
+            continue
+        wall = time.perf_counter() - start
+        new = len(names) - before
+        table.add_row(name, str(new), f"{wall:.1f}", f"{new / wall:.1f}" if new else "cached", str(path))
+    console.print(table)
+    if failed_any is not None:
+        raise click.ClickException(str(failed_any))
