@@ -26,3 +26,14 @@ def challenge_recipe(dataset: Dataset, noise_bank: str | Path | None = None) -> 
     bank = noise_bank_of(dataset, noise_bank)
     return [("speech-noise", {"bank": str(bank), "snr": list(CHALLENGE_SNRS)}),
             ("blur", {"r": list(CHALLENGE_BLUR)})]
+
+
+def noise_test_set(dataset: Dataset, seed: int, split: str = "noise", noise_bank: str | Path | None = None,
+                   out: str | Path | None = None, workers: int = 2, progress: bool = True):
+    """The MER-NOISE test set of ``dataset``: its clean ``split`` corrupted with :func:`challenge_recipe`
+    under ``seed`` (cached under ``$MERBENCH_CACHE/corrupted/`` unless ``out`` is given); evaluate it
+    as any other split. Returns a :class:`~merbench.corrupt.dataset.CorruptedDataset`."""
+    from merbench.corrupt.pipeline import corrupt_dataset
+
+    return corrupt_dataset(dataset, split, challenge_recipe(dataset, noise_bank), seed, out,
+                           workers=workers, progress=progress)

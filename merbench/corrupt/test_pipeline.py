@@ -90,3 +90,13 @@ def test_modality_dropout_changes_the_corrupted_subtitles(clean, tmp_path):
     s = noisy.sample("clip_0")
     assert s.subtitle == "" and s.label == "happy"
     assert read_faces(s.faces).shape == (0, 112, 112, 3)
+
+
+def test_noise_test_set_uses_the_challenge_recipe(clean, tmp_path):
+    from merbench.corrupt import noise_test_set
+
+    noisy = noise_test_set(clean, seed=0, out=tmp_path / "out", workers=1, progress=False)
+    steps = noisy.corruption["steps"]
+    assert [(s["name"], s["params"].get("snr"), s["params"].get("r")) for s in steps] == [
+        ("speech-noise", [5, 6, 7, 8, 9, 10], None), ("blur", None, [1, 2, 4])]
+    assert steps[0]["params"]["bank"] == str(clean.root / "bank")
