@@ -91,6 +91,8 @@ def test_blur_r1_is_identity_and_r4_blurs_frames_and_faces(pseudo_media):
     textured = pseudo_media.with_(frames=rng.integers(0, 256, (4, 160, 160, 3), dtype=np.uint8),
                                   faces=rng.integers(0, 256, (4, 112, 112, 3), dtype=np.uint8))
     blurred, log = blur.apply(textured, np.random.default_rng(0), r=4)
+    assert log == {"r": 4, "face_r": 4}
+    _, log = blur.apply(textured, np.random.default_rng(0), r=4, face_fraction=1 / 3)
     assert log == {"r": 4, "face_r": 8}  # 160 px frames: a 53 px face upsampled to 112 px, so 4 px -> 8.4 px
     assert blurred.frames.shape == textured.frames.shape and blurred.faces.shape == textured.faces.shape
     # blur removes high frequencies: neighbouring-pixel differences shrink
@@ -117,6 +119,7 @@ def test_face_factor_scales_with_frame_size():
     assert Blur.face_factor(4, 720, 1 / 3) == 2  # 4 px of a 240 px face ~ 1.9 px of a 112 px crop
     assert Blur.face_factor(4, 336, 1 / 3) == 4
     assert Blur.face_factor(2, None, 1 / 3) == 2
+    assert Blur.face_factor(4, 720, None) == 4
 
 
 def test_frame_drop_freezes_dropped_frames(pseudo_media):

@@ -43,10 +43,11 @@ def _blur_all(frames: np.ndarray | None, levels: int) -> np.ndarray | None:
 class Blur(BaseCorruption):
     """Gaussian-pyramid blur with a factor r (a power of two) drawn once per video.
 
-    Face crops: a face spanning ``face_fraction`` of the frame height (default 1/3, typical of
-    MER's TV close-ups) is resampled to 112 px by OpenFace, so r frame pixels become
-    r·112/(face_fraction·H) crop pixels; the crops get the power of two nearest that (at least
-    1, so r = 1 never touches them). Without frames the crops get r itself.
+    Face crops: OpenFace resamples a face of F frame pixels to 112 px, so r frame pixels become
+    r·112/F crop pixels. By default F is taken as 112 (faces about crop-sized, as in MER's TV
+    close-ups and the demo corpus) and the crops get r itself. Given ``face_fraction`` (face height
+    / frame height), F = face_fraction·H and the crops get the power of two nearest r·112/F (at
+    least 1, so r = 1 never touches them).
     """
 
     name = "blur"
@@ -57,7 +58,8 @@ class Blur(BaseCorruption):
             "r": {"oneOf": [{"type": "integer", "minimum": 1},
                             {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}],
                   "default": [1, 2, 4]},
-            "face_fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 1 / 3},
+            "face_fraction": {"oneOf": [{"type": "null"}, {"type": "number", "exclusiveMinimum": 0, "maximum": 1}],
+                              "default": None},
         },
         "additionalProperties": False,
     }
@@ -68,8 +70,8 @@ class Blur(BaseCorruption):
                 raise CorruptionParamError(f"corruption 'blur': r={r} is not a power of two (1, 2, 4, 8, ...)")
 
     @staticmethod
-    def face_factor(r: int, frame_height: int | None, face_fraction: float) -> int:
-        if r == 1 or not frame_height:
+    def face_factor(r: int, frame_height: int | None, face_fraction: float | None) -> int:
+        if r == 1 or not frame_height or face_fraction is None:
             return r
         scaled = r * FACE_SIZE / (face_fraction * frame_height)
         return 2 ** max(0, round(math.log2(scaled)))
