@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from math import gcd
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ def read_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
     p = require_file(path)
     if p.suffix.lower() in SOUNDFILE_SUFFIXES:
         audio, native_rate = _read_soundfile(p)
-        audio = _resample(audio, native_rate, sample_rate)
+        audio = resample(audio, native_rate, sample_rate)
     else:
         audio = _read_container_audio(p, sample_rate)
     if audio.size == 0:
@@ -51,13 +50,19 @@ def _read_soundfile(p: Path) -> tuple[np.ndarray, int]:
     return audio.mean(axis=1).astype(np.float32), int(rate)
 
 
-def _resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
-    if rate == target or audio.size == 0:
-        return audio
-    from scipy.signal import resample_poly
+def resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Float32 mono ``audio`` from ``rate`` to ``target`` Hz with FFmpeg's resampler (band-limited)."""
+    samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(1, -1)
+    if rate == target or samples.size == 0:
+        return samples.reshape(-1)
+    import av
 
-    g = gcd(rate, target)
-    return resample_poly(audio, target // g, rate // g).astype(np.float32)
+    frame = av.AudioFrame.from_ndarray(samples, format="flt", layout="mono")
+    frame.sample_rate = rate
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=target)
+    chunks = [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
+    chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
+    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
 
 
 def _read_container_audio(p: Path, sample_rate: int) -> np.ndarray:

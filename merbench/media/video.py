@@ -98,7 +98,7 @@ def write_video(path: str | Path, frames_rgb: np.ndarray, fps: float, audio: np.
         astream = None
         if audio is not None:
             astream = container.add_stream("aac", rate=sample_rate, layout="mono")
-            astream.options = {"b": "64k"}
+            astream.options = {"b": "64k", "aac_coder": "fast"}
         for i, image in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
             frame.pts = i

@@ -1,0 +1,100 @@
+"""The generated demo corpus: layouts, splits, determinism and both readers over it."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+
+from merbench import EMOTIONS
+from merbench.datasets import open_dataset
+from merbench.datasets.demo import corpus
+from merbench.media import read_audio, read_faces, read_frames
+
+
+def test_tiny_has_every_split_and_resource(tiny_dataset):
+    splits = tiny_dataset.splits()
+    assert {k: len(v) for k, v in splits.items()} == {"trainval": 30, "semi": 4, "noise": 4, "ov": 8, "unlabeled": 12}
+    assert set(splits["semi"]) | set(splits["noise"]) <= set(splits["unlabeled"])
+    assert not set(splits["semi"]) & set(splits["noise"])
+    assert set(splits["ov"]) <= set(splits["trainval"])
+    assert {tiny_dataset.sample(n).label for n in splits["trainval"]} == set(EMOTIONS)
+    for name in splits["trainval"] + splits["semi"] + splits["noise"]:
+        s = tiny_dataset.sample(name)
+        assert s.label in EMOTIONS and -5 <= s.valence <= 5
+        assert s.subtitle and s.subtitle_en
+    for name in splits["ov"]:
+        assert 1 <= len(tiny_dataset.sample(name).ov_labels) <= 4
+    res = tiny_dataset.resources()
+    assert len(list(res["noise_bank"].glob("*.wav"))) == 3
+    grouping = json.loads(res["ov_grouping"].read_text())
+    assert set(grouping) == set(splits["ov"])
+    vocabulary = set(json.loads(res["ov_vocabulary"].read_text()))
+    for name in splits["ov"]:
+        assert set(tiny_dataset.sample(name).ov_labels) <= vocabulary
+    assert tiny_dataset.check() == []
+
+
+def test_clips_are_real_media_of_the_right_shape(tiny_dataset):
+    sample = tiny_dataset.sample(tiny_dataset.splits()["trainval"][0])
+    audio = read_audio(sample.audio)
+    assert corpus.MIN_SECONDS <= len(audio) / 16000 <= corpus.MAX_SECONDS
+    frames, fps = read_frames(sample.video)
+    assert fps == corpus.FPS and frames.shape[1:] == (corpus.FRAME_SIZE, corpus.FRAME_SIZE, 3)
+    assert abs(len(frames) / fps - len(audio) / 16000) < 0.2
+    assert abs(len(read_audio(sample.video)) - len(audio)) < 2048  # the mp4 carries the same speech
+    faces = read_faces(sample.faces)
+    assert faces.shape[1:] == (112, 112, 3) and len(faces) == -(-len(frames) // corpus.FACE_EVERY)
+    assert faces.std() > 20  # a face, not a blank
+
+
+def test_raw_twin_reads_the_same_clips(tiny_demo, tiny_dataset):
+    raw = open_dataset(tiny_demo / "raw")
+    assert raw.name == "mer2024" and raw.check() == []
+    assert raw.splits()["trainval"] == tiny_dataset.splits()["trainval"]
+    assert raw.splits()["unlabeled"] == tiny_dataset.splits()["unlabeled"]
+    name = raw.splits()["trainval"][3]
+    a, b = raw.sample(name), tiny_dataset.sample(name)
+    assert (a.label, a.valence, a.subtitle) == (b.label, b.valence, b.subtitle)
+    assert a.video.read_bytes() == b.video.read_bytes() and a.audio is None
+    twin = open_dataset(tiny_demo, layout="raw")
+    assert twin.splits()["semi"] == tiny_dataset.splits()["semi"]
+
+
+def test_processed_twin_has_the_baseline_label_file(tiny_demo):
+    data = np.load(tiny_demo / "processed" / "label-6way.npz", allow_pickle=True)
+    train = data["train_corpus"].item()
+    assert len(train) == 30 and set(next(iter(train.values()))) == {"emo", "val"}
+    processed = open_dataset(tiny_demo / "processed")
+    assert processed.name == "mer-processed" and processed.has_valence
+    assert processed.splits()["test1"] == processed.splits()["unlabeled"]
+    assert all(processed.sample(n).label is None for n in processed.splits()["unlabeled"])
+
+
+def test_generation_is_deterministic_and_seeded(tiny_demo, tmp_path):
+    again = corpus.plan("tiny", 0)
+    with (tiny_demo / "extras" / "generation.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["emotion"] for r in rows] == [c.emotion for c in again["clips"]]
+    assert corpus.plan("tiny", 1)["clips"] != again["clips"]
+    clip = again["clips"][5]
+    corpus.render_clip(clip, again["speakers"][clip.speaker], 0, tmp_path)
+    name = clip.name
+    for rel in (f"video/{name}.mp4", f"audio/{name}.wav", f"openface_face/{name}/{name}.npy"):
+        assert (tmp_path / rel).read_bytes() == (tiny_demo / "processed" / rel).read_bytes(), rel
+
+
+def test_manifest_hash_is_stable_and_layout_specific(tiny_demo, tiny_dataset):
+    from merbench.datasets.demo.reader import DemoDataset
+
+    assert DemoDataset(tiny_demo).manifest_hash() == tiny_dataset.manifest_hash()
+    assert DemoDataset(tiny_demo, layout="raw").manifest_hash() != tiny_dataset.manifest_hash()
+
+
+def test_generate_refuses_a_different_corpus(tiny_demo):
+    import pytest
+
+    with pytest.raises(FileExistsError, match="different demo corpus"):
+        corpus.generate(tiny_demo, size="standard", seed=0)
+    assert corpus.generate(tiny_demo, size="tiny", seed=0) == tiny_demo  # complete: returned as is

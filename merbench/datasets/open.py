@@ -1,0 +1,59 @@
+"""``open_dataset``: a dataset from a spec ("demo", "demo:standard", a path) and a layout guess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from merbench.contracts.dataset import Dataset
+
+#: File that marks each layout, in the order they are tried.
+LAYOUT_MARKERS = (
+    ("demo.json", "demo"),
+    ("label-6way.npz", "mer-processed"),
+    ("label-disdim.csv", "mer2024"),
+    ("train-label.csv", "mer2023"),
+    ("track1_train_disdim.csv", "mer2025"),
+)
+DEMO_DEFAULT_SIZE = "standard"
+
+
+def demo_path(size: str = DEMO_DEFAULT_SIZE, seed: int = 0) -> Path:
+    from merbench.paths import demo_dir
+
+    return demo_dir() / f"{size}-seed{seed}"
+
+
+def detect_layout(path: str | Path) -> str:
+    """The registered dataset reader for ``path`` (a root folder, or a manifest CSV/JSONL file)."""
+    p = Path(path).expanduser()
+    if p.is_file() and p.suffix.lower() in (".csv", ".jsonl"):
+        return "manifest"
+    if not p.is_dir():
+        raise FileNotFoundError(f"{p}: no such dataset folder or manifest file; pass a MER root, a manifest .csv/.jsonl, or 'demo'")
+    for marker, reader in LAYOUT_MARKERS:
+        if (p / marker).is_file():
+            return reader
+    markers = ", ".join(m for m, _ in LAYOUT_MARKERS)
+    raise ValueError(f"{p}: cannot tell the dataset layout (none of {markers} found); pass --reader NAME or a manifest file")
+
+
+def open_dataset(spec: str | Path, reader: str | None = None, **options) -> Dataset:
+    """Open a dataset.
+
+    ``spec`` is ``"demo"``, ``"demo:tiny"``, ``"demo:standard"`` or ``"demo:<size>:<seed>"`` (generated
+    under ``paths.demo_dir()`` when missing), or a path whose layout is detected (or named by ``reader``,
+    any registered dataset name). ``options`` go to the reader.
+    """
+    from merbench import plugins
+
+    text = str(spec)
+    if reader is None and (text == "demo" or text.startswith("demo:")) and not Path(text).exists():
+        from merbench.datasets.demo import generate
+
+        parts = text.split(":")
+        size = parts[1] if len(parts) > 1 and parts[1] else DEMO_DEFAULT_SIZE
+        seed = int(parts[2]) if len(parts) > 2 else 0
+        root = generate(demo_path(size, seed), size=size, seed=seed, progress=True)
+        return plugins.create("dataset", "demo", root=root, **options)
+    reader = reader or detect_layout(spec)
+    return plugins.create("dataset", reader, root=Path(spec).expanduser(), **options)
