@@ -1,0 +1,77 @@
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from merbench.ov.groupers import FileGrouper, LLMGrouper, OfflineGrouper, read_grouping
+from merbench.ov.scoring import score_openset
+
+GROUPS = [["happy", "joyful"], ["sad", "sorrowful"]]
+
+
+def _write_npy_release(folder):
+    folder.mkdir()
+    np.save(folder / "sample_1.npy", np.array(str(GROUPS)))  # the baseline: a 0-d string per sample
+    np.save(folder / "sample_2.npy", np.array("[['Angry', 'furious']]"))
+    return folder
+
+
+def test_file_grouper_reads_json_jsonl_and_the_baselines_npy_folder_and_zip(tmp_path):
+    expected = {"sample_1": GROUPS, "sample_2": [["angry", "furious"]]}
+    (tmp_path / "g.json").write_text(json.dumps({"sample_1": GROUPS, "sample_2": "[['Angry', 'furious']]"}))
+    (tmp_path / "g.jsonl").write_text("\n".join(json.dumps({"name": n, "groups": g}) for n, g in expected.items()))
+    folder = _write_npy_release(tmp_path / "openset_synonym")
+    with zipfile.ZipFile(tmp_path / "g.zip", "w") as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, f"openset_synonym/{file.name}")
+    for source in ("g.json", "g.jsonl", "openset_synonym", "g.zip"):
+        assert read_grouping(tmp_path / source) == expected, source
+    grouper = FileGrouper(tmp_path / "g.zip")
+    assert grouper.group({"sample_1": ["joyful"], "other": ["x"]}) == {"sample_1": GROUPS}
+    assert len(grouper.fingerprint()["sha256"]) == 64
+
+
+def test_a_published_grouping_re_scores_exactly(tmp_path):
+    grouping = read_grouping(_write_npy_release(tmp_path / "release"))
+    score = score_openset({"sample_1": ["happy", "sad"]}, {"sample_1": ["joyful"]}, grouping)
+    assert (score.accuracy, score.recall) == (1.0, 0.5)
+
+
+def test_bad_grouping_files_name_the_file(tmp_path):
+    (tmp_path / "bad.npy").write_bytes(b"not numpy")
+    with pytest.raises(ValueError, match="bad.npy"):
+        read_grouping(tmp_path)
+    (tmp_path / "g.json").write_text(json.dumps({"a": "happy, sad"}))
+    with pytest.raises(ValueError, match="g.json: a: grouping is not a Python-style list of lists"):
+        read_grouping(tmp_path / "g.json")
+    with pytest.raises(FileNotFoundError, match="missing.json"):
+        FileGrouper(tmp_path / "missing.json")
+
+
+def test_offline_grouper_lexicon_reproduces_the_demo_vocabulary_grouping():
+    from merbench.datasets.demo.script import ov_grouping, ov_vocabulary
+
+    grouped = OfflineGrouper(embedding=False).group({"all": ov_vocabulary()})["all"]
+    assert sorted(map(sorted, grouped)) == sorted(map(sorted, ov_grouping()))
+
+
+def test_offline_grouper_handles_variants_and_embeddings_deterministically():
+    grouper = OfflineGrouper()
+    labels = {"a": ["Very Happy", "joy", "melancholic", "sad", "frightful", "scared", "qwzx"]}
+    groups = grouper.group(labels)["a"]
+    assert groups == [["very happy", "joy"], ["melancholic", "sad"], ["frightful", "scared"], ["qwzx"]]
+    assert OfflineGrouper().group(labels) == {"a": groups}
+
+
+def test_llm_grouper_runs_the_grouping_prompt_and_never_loses_a_label(tiny_causal_lm, tmp_path):
+    from merbench.ov.describers import TransformersDescriber
+
+    describer = TransformersDescriber(tiny_causal_lm, max_new_tokens=8, device="cpu")
+    grouper = LLMGrouper(describer, cache=tmp_path / "gen.sqlite")
+    out = grouper.group({"s1": ["happy", "joyful", "sad"], "s2": ["angry"], "empty": []})
+    assert set(out) == {"s1", "s2"}
+    assert sorted(l for g in out["s1"] for l in g) == ["happy", "joyful", "sad"]
+    # a random model writes no list of lists: reported by name, one group per label
+    assert any(p.startswith("s1:") for p in grouper.problems)
+    assert grouper.fingerprint()["describer"]["model"] == tiny_causal_lm.name
