@@ -14,6 +14,15 @@ def register_datasets(register):
     register("mer2024", "merbench.datasets.mer2024:Mer2024Dataset",
              summary="MER2024 raw release: video-labeled/, label-disdim.csv, unlabeled pool, label-transcription.csv.",
              card={"layout": "raw", "marker": "label-disdim.csv"})
+    register("mer2023", "merbench.datasets.mer2023:Mer2023Dataset",
+             summary="MER2023 release: train-label.csv (discrete + valence), test1-3, transcription-engchi-polish.csv.",
+             card={"layout": "raw", "marker": "train-label.csv", "valence": True})
+    register("mer2025", "merbench.datasets.mer2025:Mer2025Dataset",
+             summary="MER2025 track 1: track1_train_disdim.csv, track_all_candidates.csv, track1_subtitle_chieng.csv.",
+             card={"layout": "raw", "marker": "track1_train_disdim.csv"})
+    register("manifest", "merbench.datasets.manifest:ManifestDataset",
+             summary="Any corpus through a CSV/JSONL manifest: name, media paths, subtitles, label, valence, split.",
+             card={"layout": "manifest"})
 
 
 @hookimpl

@@ -31,7 +31,7 @@ def demo_data(size: str, seed: int, out: Path | None, workers: int | None) -> No
     except (FileExistsError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     seconds = time.perf_counter() - started
-    size_mb = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink()) / 2**20
-    console.print(f"demo corpus ({size}, seed {seed}) at [bold]{root}[/] in {seconds:.1f} s, {size_mb:.0f} MiB "
-                  f"(raw videos are hard links; counted once they take less)")
+    inodes = {p.stat().st_ino: p.stat().st_size for p in root.rglob("*") if p.is_file()}  # hard links once
+    console.print(f"demo corpus ({size}, seed {seed}) at [bold]{root}[/] in {seconds:.1f} s, "
+                  f"{sum(inodes.values()) / 2**20:.0f} MiB on disk")
     console.print(f"next: merbench data check {root}")
