@@ -99,6 +99,7 @@ class SpeechNoise(BaseCorruption):
                 "corruption 'speech-noise' needs bank=<folder of speech .wav> (MUSAN speech/, or the "
                 "dataset's noise_bank: `merbench corrupt --recipe challenge` fills it in)"
             )
+        bank_files(str(Path(params["bank"]).expanduser().resolve()))  # fail now, not at the first clip
 
     def corrupt(self, media, rng, params):
         if media.audio is None:

@@ -28,6 +28,7 @@ import numpy as np
 
 from merbench.contracts.corruption import Corruption
 from merbench.contracts.dataset import Dataset, Sample
+from merbench.corrupt.base import CorruptionParamError
 from merbench.corrupt.steps import apply_steps, build_steps, describe_steps
 
 FORMAT = "merbench-corruption/1"
@@ -104,10 +105,12 @@ def _corrupt_clip(sample: Sample, steps: list[dict], seed: int, digest: str, out
                  "outputs": sorted(targets)}
         _write_json(root / "log" / f"{sample.name}.json", entry)
         return sample.name, entry, None
+    except CorruptionParamError:
+        raise  # a configuration error fails every clip alike: stop at once
     except MediaError as exc:
         return sample.name, None, str(exc)
     except Exception as exc:  # an unexpected failure is reported against its clip, with its type
-        return sample.name, None, f"{sample.name}: {type(exc).__name__}: {exc}"
+        return sample.name, None, f"{sample.name}: {type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
 def _write_json(path: Path, obj: Any) -> None:

@@ -178,7 +178,8 @@ def test_bad_parameters_give_one_line_errors(name, params, fragment):
     assert "\n" not in str(info.value)
 
 
-def test_missing_noise_bank_is_one_line(tmp_path, pseudo_media):
-    corruption = plugins.create("corruption", "speech-noise", bank=str(tmp_path / "nowhere"))
+def test_missing_or_empty_noise_bank_is_one_line(tmp_path):
     with pytest.raises(CorruptionParamError, match="noise bank folder not found"):
-        corruption.apply(pseudo_media, np.random.default_rng(0))
+        plugins.create("corruption", "speech-noise", bank=str(tmp_path / "nowhere"))
+    with pytest.raises(CorruptionParamError, match="noise bank holds no"):
+        plugins.create("corruption", "speech-noise", bank=str(tmp_path))
