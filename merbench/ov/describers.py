@@ -9,6 +9,7 @@ cache keys on it (:mod:`merbench.ov.generation_cache`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import json
@@ -135,6 +136,18 @@ class TransformersDescriber(Describer):
         if self.revision is None:
             local = Path(self.model_id)
             self.revision = _folder_revision(local) if local.is_dir() else getattr(self._model.config, "_commit_hash", None)
+
+    def with_decoding(self, **changes: Any) -> "TransformersDescriber":
+        """A copy with other decoding settings (e.g. ``max_new_tokens``) sharing the loaded model,
+        so label extraction can reuse the describer's weights without loading them twice."""
+        allowed = {"max_new_tokens", "do_sample", "temperature", "top_p", "seed", "system_prompt", "batch_size"}
+        if set(changes) - allowed:
+            raise ValueError(f"with_decoding accepts only {sorted(allowed)}, got {sorted(set(changes) - allowed)}")
+        self.load()
+        clone = copy.copy(self)
+        for key, value in changes.items():
+            setattr(clone, key, value)
+        return clone
 
     # -- generation ------------------------------------------------------------------------------
     def _messages(self, request: DescribeRequest) -> list[dict[str, Any]]:

@@ -1,0 +1,61 @@
+import json
+
+import numpy as np
+import pytest
+
+from merbench import EMOTIONS
+from merbench.ov.baselines import classifier_predictions, empty_predictions, random_predictions
+from merbench.ov.describers import TransformersDescriber
+from merbench.ov.generation_cache import GenerationCache
+from merbench.ov.track import format_table, run_ov_track
+
+
+def test_baselines():
+    names = ["a", "b", "c"]
+    assert empty_predictions(names) == {"a": [], "b": [], "c": []}
+    assert random_predictions(names, seed=3) == random_predictions(names, seed=3)
+    assert all(len(v) == 1 and v[0] in EMOTIONS for v in random_predictions(names, seed=3).values())
+    probs = {"a": [0.1, 0.5, 0.3, 0.05, 0.05, 0.0], "b": [0.9, 0.02, 0.02, 0.02, 0.02, 0.02]}
+    assert classifier_predictions(probs) == {"a": ["angry", "happy"], "b": ["neutral"]}
+    assert classifier_predictions(probs, top_k=1) == {"a": ["angry"], "b": ["neutral"]}
+    with pytest.raises(ValueError, match="a: classifier probabilities must be 6 finite numbers"):
+        classifier_predictions({"a": [0.5, float("nan"), 0, 0, 0, 0.5]})
+
+
+def test_ov_track_end_to_end_on_the_tiny_demo(tiny_dataset, tiny_causal_lm, tmp_path):
+    names = tiny_dataset.splits()["ov"]
+    rng = np.random.default_rng(0)
+    probs = {n: rng.dirichlet(np.ones(6)) for n in names}
+    describer = TransformersDescriber(tiny_causal_lm, max_new_tokens=8, batch_size=8, device="cpu",
+                                      display_name="tiny-random-lm")
+    cache = GenerationCache(tmp_path / "generations.sqlite")
+    rows = run_ov_track(tiny_dataset, describer=describer, grouper=["file", "offline"], seeds=[0, 1],
+                        classifier_probs=probs, out=tmp_path / "runs", cache=cache)
+    models = [(r["model"], r["grouping"]) for r in rows]
+    assert models == [(m, g) for m in ("Empty", "Random", "Classifier top classes", "tiny-random-lm")
+                      for g in ("shipped", "offline")]
+    by = {(r["model"], r["grouping"]): r for r in rows}
+    assert by["Empty", "shipped"]["avg"] == 0.0 and by["Empty", "shipped"]["n"] == len(names)
+    assert by["Random", "offline"]["seeds"] == [0, 1] and 0 < by["Random", "offline"]["avg"] < 1
+    assert by["tiny-random-lm", "shipped"]["L"] and not by["tiny-random-lm", "shipped"]["A"]
+    record = json.loads((tmp_path / "runs" / "ov-Random-offline.json").read_text())
+    assert record["track"] == "ov" and record["main_score"]["metric"] == "ov-avg"
+    assert record["scores"]["ov-avg"]["n"] == 2
+    lines = (tmp_path / "runs" / "ov-Random-offline.predictions.jsonl").read_text().splitlines()
+    assert len(lines) == 2 * len(names) and "truth" in json.loads(lines[0])
+    assert by["tiny-random-lm", "shipped"]["generation"]["describe"]["generated"] == len(names)
+    # re-run: every generation is served from the cache and the scores are identical
+    again = run_ov_track(tiny_dataset, describer=describer, grouper=["file", "offline"], seeds=[0, 1],
+                         classifier_probs=probs, cache=cache)
+    assert again[-1]["generation"]["describe"] == {"hits": len(names), "generated": 0, "seconds": 0.0,
+                                                    "clips_per_second": None}
+    assert [r["avg"] for r in again] == [r["avg"] for r in rows]
+    assert format_table(rows).row_count == len(rows)
+
+
+def test_ov_track_reports_missing_classifier_outputs_by_name(tiny_dataset):
+    names = tiny_dataset.splits()["ov"]
+    probs = {n: np.eye(6)[2] for n in names[1:]}
+    rows = run_ov_track(tiny_dataset, describer=None, grouper="offline", seeds=[0], classifier_probs=probs)
+    classifier = next(r for r in rows if r["model"] == "Classifier top classes")
+    assert f"{names[0]}: no classifier probabilities; scored as an empty prediction" in classifier["problems"]
