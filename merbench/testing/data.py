@@ -18,7 +18,9 @@ def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of a generated tiny demo corpus (~40 clips, seed 0, every split and resource)."""
     from merbench.datasets.demo import generate
 
-    return generate(tmp_path_factory.mktemp("merbench-demo") / "tiny-seed0", size="tiny", seed=0)
+    # a fixed folder under the session's base temp: packages that re-export this fixture from their own
+    # conftest get distinct fixture definitions, but generate() returns a complete corpus as it is
+    return generate(tmp_path_factory.getbasetemp() / "merbench-demo" / "tiny-seed0", size="tiny", seed=0)
 
 
 @pytest.fixture(scope="session")
