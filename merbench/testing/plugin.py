@@ -1,12 +1,15 @@
 """pytest plugin (entry point ``pytest11: merbench``): fixtures for testing merbench components.
 
-The fixtures produce small deterministic inputs of every input kind an encoder or corruption takes.
+The fixtures produce small deterministic inputs of every input kind an encoder or corruption takes,
+and a generated tiny demo corpus (``tiny_demo``: its path; ``tiny_dataset``: the opened dataset).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from merbench.testing.data import tiny_dataset, tiny_demo  # noqa: F401  (re-exported fixtures)
 
 
 @pytest.fixture
