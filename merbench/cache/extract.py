@@ -9,7 +9,9 @@ crash or a kill resumes. A clip that fails is recorded with its one-line error; 
 
 from __future__ import annotations
 
+import glob
 import os
+import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,8 +80,12 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
 
 
 def resolve_device(device: str) -> str:
+    """``auto``: cuda when a GPU is usable. Without an NVIDIA device node we answer "cpu" without
+    importing torch (seconds of start-up that openSMILE, e5 or FER extraction never needs)."""
     if device != "auto":
         return device
+    if "torch" not in sys.modules and not glob.glob("/dev/nvidia[0-9]*"):
+        return "cpu"
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"

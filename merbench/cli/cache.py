@@ -1,0 +1,123 @@
+"""``merbench cache``: list, verify, remove and import feature-cache entries (thin wrappers of
+:mod:`merbench.cache`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+def _stores(target: str | None):
+    """Cache files named by a path, an encoder name, a key prefix, or (None) all of them."""
+    from merbench.cache import FeatureStore, list_stores
+
+    if target is None:
+        return [FeatureStore(p) for p in list_stores()]
+    path = Path(target).expanduser()
+    if path.suffix == ".h5" and (path.exists() or path.with_name(path.name + ".parts").exists()):
+        return [FeatureStore(path)]
+    by_encoder = list_stores(target)
+    if by_encoder:
+        return [FeatureStore(p) for p in by_encoder]
+    matches = [FeatureStore(p) for p in list_stores() if p.stem.startswith(target)]
+    if not matches:
+        raise click.ClickException(f"{target}: no cache file, encoder or key prefix matches; see `merbench cache ls`")
+    return matches
+
+
+@click.group()
+def cache() -> None:
+    """The HDF5 feature cache under $MERBENCH_CACHE/features/<encoder>/<key16>.h5."""
+
+
+@cache.command("ls")
+@click.argument("target", required=False)
+@click.option("--failed", "show_failed", is_flag=True, help="List failed clips and their errors.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def ls(target, show_failed, as_json):
+    """List cache entries (all, or of TARGET: an encoder, a key prefix or a file)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    stores = _stores(target)
+    rows = []
+    for store in stores:
+        info = store.summary()
+        key = store.stored_key()
+        info.update(encoder=key["encoder"]["name"], manifest=key["dataset"]["manifest_hash"][:12],
+                    corrupted=key["corruption"] is not None)
+        if show_failed:
+            info["failed_clips"] = store.failed()
+        rows.append(info)
+    if as_json:
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
+    table = Table(title="merbench feature cache")
+    for column in ("encoder", "key", "clips", "failed", "layers x dim", "dataset", "corrupted", "MB"):
+        table.add_column(column)
+    for info in rows:
+        table.add_row(info["encoder"], Path(info["path"]).stem, str(info["clips"]), str(info["failed"]),
+                      "x".join(map(str, info["layers_dim"] or [])), info["manifest"], "yes" if info["corrupted"] else "",
+                      f"{info['bytes'] / 1e6:.1f}")
+    console = Console()
+    console.print(table)
+    for info in rows:
+        for name, error in info.get("failed_clips", {}).items():
+            console.print(f"{info['encoder']}: {name}: {error}", markup=False, soft_wrap=True)
+
+
+@cache.command()
+@click.argument("target", required=False)
+@click.option("--dataset", "dataset_spec", default=None, help="Also check that every clip of this dataset is present.")
+def verify(target, dataset_spec):
+    """Check cache files: readable, keys match, no duplicates, no NaN/inf (and complete, with --dataset)."""
+    expected = None
+    if dataset_spec:
+        from merbench.datasets import open_dataset
+
+        expected = [s.name for s in open_dataset(dataset_spec).iter_all()]
+    problems = []
+    stores = _stores(target)
+    for store in stores:
+        problems += store.verify(expected)
+    for line in problems:
+        click.echo(line)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problems in {len(stores)} cache files")
+    click.echo(f"ok: {len(stores)} cache files verified")
+
+
+@cache.command()
+@click.argument("target")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def rm(target, yes):
+    """Remove cache entries named by TARGET (a file, an encoder, or a key prefix)."""
+    import shutil
+
+    stores = _stores(target)
+    if not yes:
+        click.confirm(f"remove {len(stores)} cache entries ({', '.join(s.path.stem for s in stores)})?", abort=True)
+    for store in stores:
+        for path in store.files():
+            path.unlink(missing_ok=True)
+        if store.parts_dir.exists():
+            shutil.rmtree(store.parts_dir)
+        store.path.with_name(store.path.name + ".lock").unlink(missing_ok=True)
+    click.echo(f"removed {len(stores)} cache entries")
+
+
+@cache.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--dataset", "dataset_spec", required=True, help="The dataset these features belong to.")
+@click.option("--reader", default=None, help="Dataset reader name when the layout is not auto-detected.")
+@click.option("--name", default=None, help="Name to import as (default: the folder's, e.g. eGeMAPS_UTT).")
+@click.option("--replace", is_flag=True, help="Replace an earlier import of the same name.")
+def import_(folder, dataset_spec, reader, name, replace):
+    """Import the baseline's features/<FEATDIR>/<name>.npy folder; read it back as encoder import:<FEATDIR>."""
+    from merbench.cache import import_features
+    from merbench.datasets import open_dataset
+
+    encoder = import_features(open_dataset(dataset_spec, reader=reader), folder, name, replace=replace)
+    click.echo(f"imported {folder} as encoder {encoder!r}")
