@@ -21,7 +21,8 @@ def summarize_log(clips: Mapping[str, list[dict]]) -> list[tuple[str, str, str]]
     for (_, step, field), seen in sorted(values.items()):
         counts = Counter(seen)
         if len(counts) <= MAX_LEVELS:
-            summary = ", ".join(f"{value}: {n}" for value, n in sorted(counts.items(), key=lambda kv: str(kv[0])))
+            ordered = sorted(counts.items(), key=lambda kv: (isinstance(kv[0], str), kv[0] if not isinstance(kv[0], str) else 0, str(kv[0])))
+            summary = ", ".join(f"{value}: {n}" for value, n in ordered)
         else:
             summary = f"{min(seen):.4g} .. {max(seen):.4g} over {len(seen)} clips"
         rows.append((step, field, summary))
