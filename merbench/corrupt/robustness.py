@@ -61,16 +61,14 @@ def validate_sweep(spec: Any, where: str = "sweep") -> list[dict]:
     return spec
 
 
-def sweep(dataset: Dataset, split: str, sweep_spec: list[dict] | None, score_fn: ScoreFn, seed: int = 0, *,
-          noise_bank: str | Path | None = None, out_root: str | Path | None = None, workers: int = 2,
-          progress: bool = True) -> list[dict]:
-    """Score ``split`` clean, then corrupted at every level of every axis.
-
-    Returns one row per level: ``{"corruption", "param", "value", **metrics}`` (the clean row has
-    corruption ``"none"``). ``speech-noise`` without a ``bank`` uses ``noise_bank`` or the dataset's.
-    """
+def corrupt_levels(dataset: Dataset, split: str, sweep_spec: list[dict] | None, seed: int = 0, *,
+                   noise_bank: str | Path | None = None, out_root: str | Path | None = None, workers: int = 2,
+                   progress: bool = True) -> list[tuple[dict, Dataset]]:
+    """Every level of the sweep as ``(row, corrupted dataset)``, the clean split first (row
+    ``{"corruption": "none", "param": None, "value": None}``, the dataset itself). Levels already
+    written under ``out_root`` (default ``$MERBENCH_CACHE/corrupted``) are reused."""
     axes = validate_sweep(DEFAULT_SWEEP if sweep_spec is None else sweep_spec)
-    rows = [{"corruption": "none", "param": None, "value": None, **score_fn(dataset)}]
+    levels: list[tuple[dict, Dataset]] = [({"corruption": "none", "param": None, "value": None}, dataset)]
     for axis in axes:
         fixed = dict(axis.get("params") or {})
         if axis["corruption"] == "speech-noise" and not fixed.get("bank"):
@@ -79,6 +77,18 @@ def sweep(dataset: Dataset, split: str, sweep_spec: list[dict] | None, score_fn:
             steps = [(axis["corruption"], {**fixed, axis["param"]: value})]
             out = None if out_root is None else Path(out_root) / default_out(dataset, split, steps, seed).name
             corrupted = corrupt_dataset(dataset, split, steps, seed, out, workers=workers, progress=progress)
-            rows.append({"corruption": axis["corruption"], "param": axis["param"], "value": value,
-                         **score_fn(corrupted)})
-    return rows
+            levels.append(({"corruption": axis["corruption"], "param": axis["param"], "value": value}, corrupted))
+    return levels
+
+
+def sweep(dataset: Dataset, split: str, sweep_spec: list[dict] | None, score_fn: ScoreFn, seed: int = 0, *,
+          noise_bank: str | Path | None = None, out_root: str | Path | None = None, workers: int = 2,
+          progress: bool = True) -> list[dict]:
+    """Score ``split`` clean, then corrupted at every level of every axis (:func:`corrupt_levels`).
+
+    Returns one row per level: ``{"corruption", "param", "value", **score_fn(level_dataset)}``.
+    ``speech-noise`` without a ``bank`` uses ``noise_bank`` or the dataset's.
+    """
+    levels = corrupt_levels(dataset, split, sweep_spec, seed, noise_bank=noise_bank, out_root=out_root,
+                            workers=workers, progress=progress)
+    return [{**row, **score_fn(level)} for row, level in levels]
