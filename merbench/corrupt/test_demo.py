@@ -74,3 +74,12 @@ def test_corrupted_set_keeps_labels_and_subtitles(tiny_dataset, noisy_pair):
         corrupted = noisy.sample(sample.name)
         assert (corrupted.label, corrupted.subtitle, corrupted.subtitle_en) == (sample.label, sample.subtitle,
                                                                                 sample.subtitle_en)
+
+
+def test_corrupted_features_are_cached_apart(tiny_dataset, noisy_pair, tmp_path, monkeypatch):
+    from merbench.cache import extract
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path))
+    names = tiny_dataset.splits()["noise"]
+    files = {extract(d, "egemaps", names, progress=False) for d in (tiny_dataset, *noisy_pair[::2])}
+    assert len(files) == 3  # clean, seed 0 and seed 1 never share a feature file
