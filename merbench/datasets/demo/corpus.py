@@ -31,7 +31,7 @@ from merbench.datasets.demo import face as facegen
 from merbench.datasets.demo import script, speech
 
 #: Bump when the generator's output changes, so caches keyed on the manifest never mix versions.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 SAMPLE_RATE = 16000
 FPS = 10
 FRAME_SIZE = 128
@@ -102,17 +102,17 @@ def plan(size: str, seed: int) -> dict:
 
 
 def _plan_clip(index: int, emotion: str, speaker: int, rng: np.random.Generator) -> ClipPlan:
-    audio_emotion = emotion if rng.random() > 0.12 else str(rng.choice(CONFUSABLE[emotion]))
+    audio_emotion = emotion if rng.random() > 0.08 else str(rng.choice(CONFUSABLE[emotion]))
     r = rng.random()
-    if r < 0.3:  # a poker face
+    if r < 0.4:  # a poker face
         face_emotion, face_intensity = emotion, float(rng.uniform(0.0, 0.2))
     else:
-        face_emotion = emotion if r > 0.38 else str(rng.choice(CONFUSABLE[emotion]))
-        face_intensity = float(rng.uniform(0.35, 1.0))
+        face_emotion = emotion if r > 0.52 else str(rng.choice(CONFUSABLE[emotion]))
+        face_intensity = float(rng.uniform(0.25, 0.9))
     mode = str(rng.choice(list(script.TEXT_MODES), p=list(script.TEXT_MODES.values())))
     subtitle, subtitle_en = script.subtitle_for(emotion, mode, rng)
     label = emotion if rng.random() > LABEL_NOISE else str(rng.choice([e for e in EMOTIONS if e != emotion]))
-    audio_intensity = float(rng.uniform(0.45, 1.0))
+    audio_intensity = float(rng.uniform(0.6, 1.0))
     valence = VALENCE_MEAN[label] * (0.55 + 0.45 * audio_intensity) + rng.normal(0, 0.7)
     return ClipPlan(f"sample_{index + 1:08d}", index, speaker, emotion, label, round(float(np.clip(valence, -5, 5)), 2),
                     audio_emotion, audio_intensity, face_emotion, face_intensity, mode, subtitle, subtitle_en,

@@ -46,7 +46,7 @@ NEUTRAL_PHRASES: list[tuple[str, str]] = [
 ]
 
 #: Probabilities of a clip's text carrying its own emotion's words, neutral words, or another emotion's words.
-TEXT_MODES = {"emotional": 0.42, "neutral": 0.43, "misleading": 0.15}
+TEXT_MODES = {"emotional": 0.5, "neutral": 0.38, "misleading": 0.12}
 
 #: Open-vocabulary synonym groups per class, then secondary emotions that co-occur with it.
 OV_SYNONYMS: dict[str, list[str]] = {

@@ -14,11 +14,11 @@ import numpy as np
 #: (relative), loudness (relative amplitude).
 PROSODY = {
     "neutral": dict(pitch=0, range=0, rate=1.0, loud=1.0),
-    "angry": dict(pitch=10, range=60, rate=1.22, loud=1.8),
-    "happy": dict(pitch=20, range=100, rate=1.12, loud=1.35),
-    "sad": dict(pitch=-16, range=-70, rate=0.74, loud=0.6),
-    "worried": dict(pitch=6, range=-35, rate=0.88, loud=0.75),
-    "surprise": dict(pitch=28, range=140, rate=1.0, loud=1.45),
+    "angry": dict(pitch=12, range=60, rate=1.3, loud=1.9),
+    "happy": dict(pitch=28, range=100, rate=1.15, loud=1.35),
+    "sad": dict(pitch=-24, range=-70, rate=0.7, loud=0.55),
+    "worried": dict(pitch=8, range=-35, rate=0.85, loud=0.75),
+    "surprise": dict(pitch=40, range=140, rate=1.0, loud=1.5),
 }
 
 ENGLISH_VOICES = ("en-us", "en-gb", "en-us+m3", "en-us+f2", "en-gb+f4", "en-us+m7", "en+f3", "en+m2")
@@ -70,7 +70,26 @@ def synthesise(text: str, voice: Voice, emotion: str, intensity: float, rng: np.
     if result.returncode != 0 or not result.stdout:
         raise RuntimeError(f"espeak-ng failed for voice {voice.espeak!r}: {result.stderr.decode(errors='replace').strip()}")
     audio, rate_hz = soundfile.read(io.BytesIO(result.stdout), dtype="float32")
-    return audio, int(rate_hz)
+    return voice_quality(audio, int(rate_hz), emotion, intensity), int(rate_hz)
+
+
+def voice_quality(audio: np.ndarray, rate: int, emotion: str, intensity: float) -> np.ndarray:
+    """Timbre cues espeak lacks: a harsh, saturated voice when angry; a dull, breathy one when sad; a
+    trembling one when worried; a brighter one when happy. Level is kept; loudness is set by espeak."""
+    x = audio.astype(np.float32)
+    peak = float(np.abs(x).max()) or 1.0
+    if emotion == "angry":
+        drive = 1 + 5 * intensity
+        x = np.tanh(drive * x / peak) / np.tanh(drive) * peak
+    elif emotion == "sad":
+        taps = 1 + int(round(6 * intensity))  # moving average: a low-pass that dulls the voice
+        x = np.convolve(x, np.ones(taps, np.float32) / taps, mode="same")
+    elif emotion == "worried":
+        t = np.arange(len(x)) / rate
+        x = x * (1 + 0.45 * intensity * np.sin(2 * np.pi * 7.0 * t)).astype(np.float32)
+    elif emotion == "happy":
+        x = x + 0.5 * intensity * np.concatenate([[0], np.diff(x)]).astype(np.float32)  # brighter: more highs
+    return (x * (peak / (float(np.abs(x).max()) or 1.0))).astype(np.float32)
 
 
 def _range_keyword(percent: float) -> str:
