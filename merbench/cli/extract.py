@@ -53,12 +53,12 @@ def extract(dataset_spec, reader, encoders, splits, device, batch_size, workers,
         names = [s.name for s in dataset.iter_all()]
     encoder_params = parse_params(params)
     table = Table(title=f"merbench extract: {len(names)} clips of {dataset.root}")
-    for column in ("encoder", "new clips", "wall s", "clips/s", "cache file"):
+    for column in ("encoder", "new clips", "wall s", "cpu s", "clips/s", "cache file"):
         table.add_column(column)
     failed_any = None
     for name in encoders:
         before = len(set(resolve(dataset, name, **encoder_params).store.index(with_frames=frames)) & set(names))
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         try:
             path = run_extract(dataset, name, names, device=device, batch_size=batch_size, progress=not no_progress,
                                frames=frames, max_failed=max_failed, workers=workers, **encoder_params)
@@ -66,9 +66,9 @@ def extract(dataset_spec, reader, encoders, splits, device, batch_size, workers,
             failed_any = exc
             console.print(f"[red]error:[/] {exc}")
             continue
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start  # cpu: all threads of this process
         new = len(names) - before
-        table.add_row(name, str(new), f"{wall:.1f}", f"{new / wall:.1f}" if new else "cached", str(path))
+        table.add_row(name, str(new), f"{wall:.1f}", f"{cpu:.1f}", f"{new / wall:.1f}" if new else "cached", str(path))
     console.print(table)
     if failed_any is not None:
         raise click.ClickException(str(failed_any))

@@ -39,6 +39,10 @@ class Encoder(abc.ABC):
     sample_rate: int = 16000
     #: bump when the implementation changes its output for the same checkpoint
     version: str = "1"
+    #: layer policy used when a caller gives none (see ``merbench.encoders.layers``), e.g. "sum-last-4"
+    default_layers: str = "last"
+    #: clips per :meth:`encode` call when the caller gives no batch size
+    batch_size: int = 16
 
     def load(self, device: str = "cpu") -> None:
         """Load weights onto ``device`` ("cpu", "cuda", "cuda:1"); called once before encoding."""
