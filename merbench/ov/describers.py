@@ -49,6 +49,10 @@ class TransformersDescriber(Describer):
     ``inputs`` declares what the model consumes: ``("text",)`` for a causal LM (the subtitle is in
     the prompt); add ``"audio"`` and/or ``"video"`` for an MLLM, whose processor then receives the
     clip's 16 kHz waveform and ``max_frames`` evenly sampled RGB frames.
+
+    ``num_threads`` sets torch's intra-op threads while generating (``None``: torch's default).
+    Small models decode in many tiny steps; on a busy CPU two threads synchronising at every
+    op were 14x slower than one (215 s vs 15 s for 8 clips with SmolLM2 on the project machine).
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class TransformersDescriber(Describer):
         system_prompt: str | None = None,
         max_frames: int = 8,
         trust_remote_code: bool = False,
+        num_threads: int | None = None,
         name: str = "transformers",
         display_name: str | None = None,
     ) -> None:
@@ -88,6 +93,7 @@ class TransformersDescriber(Describer):
         self.system_prompt = system_prompt
         self.max_frames = int(max_frames)
         self.trust_remote_code = trust_remote_code
+        self.num_threads = num_threads
         self.name = name
         self.display_name = display_name or Path(self.model_id).name
         self._model: Any = None
@@ -140,7 +146,8 @@ class TransformersDescriber(Describer):
     def with_decoding(self, **changes: Any) -> "TransformersDescriber":
         """A copy with other decoding settings (e.g. ``max_new_tokens``) sharing the loaded model,
         so label extraction can reuse the describer's weights without loading them twice."""
-        allowed = {"max_new_tokens", "do_sample", "temperature", "top_p", "seed", "system_prompt", "batch_size"}
+        allowed = {"max_new_tokens", "do_sample", "temperature", "top_p", "seed", "system_prompt", "batch_size",
+                   "num_threads"}
         if set(changes) - allowed:
             raise ValueError(f"with_decoding accepts only {sorted(allowed)}, got {sorted(set(changes) - allowed)}")
         self.load()
@@ -178,6 +185,17 @@ class TransformersDescriber(Describer):
         import torch
 
         self.load()
+        previous_threads = torch.get_num_threads()
+        if self.num_threads:
+            torch.set_num_threads(self.num_threads)
+        try:
+            return self._generate(requests)
+        finally:
+            torch.set_num_threads(previous_threads)
+
+    def _generate(self, requests: list[DescribeRequest]) -> list[str]:
+        import torch
+
         texts: list[str] = []
         for start in range(0, len(requests), self.batch_size):
             batch = requests[start:start + self.batch_size]

@@ -19,8 +19,11 @@ _FOLD = str.maketrans({
 })
 _FENCE = re.compile(r"```[a-zA-Z]*")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+_PAREN = re.compile(r"\(([^()]*)\)")
 _AND = re.compile(r"\s+(?:and|or|&)\s+")
 _EDGE = " \t\r\n\"'`.!?*()[]{}<>"
+#: starts of phrases that name who feels, not what is felt ("the speaker's emotional state")
+_SUBJECTS = ("the ", "he ", "she ", "they ", "i ", "we ", "speaker", "character")
 #: answers meaning "no label"
 _NONE = {"", "none", "n/a", "na", "null", "empty", "unknown", "no emotion", "no emotions", "nothing"}
 
@@ -63,11 +66,20 @@ def _flatten(items: list) -> list[str]:
     return out
 
 
+def _line_labels(line: str) -> str:
+    """The label part of one answer line: after a short "who:" heading, or inside "who (labels)"."""
+    line = _BULLET.sub("", line).strip()
+    head, colon, tail = line.partition(":")
+    if colon and len(head.split()) <= 8:
+        line = tail
+    inside = [chunk for chunk in _PAREN.findall(line) if re.search(r"[^\W\d_]", chunk)]
+    return ", ".join(inside) if inside else _PAREN.sub("", line)
+
+
 def _split_bare(text: str) -> list[str]:
     parts: list[str] = []
     for line in text.splitlines():
-        line = _BULLET.sub("", line)
-        for piece in line.split(","):
+        for piece in _line_labels(line).split(","):
             parts.extend(_AND.split(piece))
     return parts
 
@@ -75,7 +87,7 @@ def _split_bare(text: str) -> list[str]:
 def _clean(label: str, max_words: int) -> str | None:
     label = _BULLET.sub("", label).strip(_EDGE).strip().lower()
     label = re.sub(r"\s+", " ", label)
-    if label in _NONE or len(label.split(" ")) > max_words:
+    if label in _NONE or len(label.split(" ")) > max_words or label.startswith(_SUBJECTS) or len(label) < 3 and label.isascii():
         return None
     return label
 
@@ -84,7 +96,8 @@ def parse_labels(text: str | None, *, max_words: int = 4) -> list[str]:
     """Labels in ``text``, lower-cased, de-duplicated in first-seen order; ``[]`` when there are none.
 
     The last bracketed list in the text wins (models often explain first and answer last);
-    without brackets the text after the last colon is read as a comma/line separated list.
+    without brackets each line is a comma separated list, read after a short "who:" heading or
+    inside "who (labels)" parentheses.
     Items longer than ``max_words`` words are prose, not labels, and are dropped.
     """
     if not text:
@@ -98,8 +111,7 @@ def parse_labels(text: str | None, *, max_words: int = 4) -> list[str]:
         if literal is not None:  # a literal item may still be "happy, sad" or "happy and sad"
             raw = [part for item in raw for part in _split_bare(item)]
     else:
-        body = text.rsplit(":", 1)[-1] if ":" in text else text
-        raw = _split_bare(body)
+        raw = _split_bare(text)
     labels: list[str] = []
     for item in raw:
         label = _clean(item, max_words)

@@ -3,8 +3,8 @@
 The describe prompts (audio / video / audio-video, subtitle given) and the label-extraction
 prompt are the MER2024 baseline's (see ``protocol.md``); the grouping prompt is the papers'
 instruction to an LLM that groups the union of true and predicted labels into synonym lists.
-The subtitle-only ("text") prompt is merbench's: the same wording restricted to the subtitle,
-for language-only models such as the offline SmolLM2 default.
+The subtitle-only ("text") prompt is merbench's (the papers have none): a short question, because
+SmolLM2-135M, the offline default, echoes the papers' long prompt back instead of answering it.
 
 Every generation cache key contains the rendered prompt, so editing a prompt never serves stale
 outputs; :data:`PROMPT_VERSION` names the set for result records, and
@@ -38,10 +38,8 @@ DESCRIBE_PROMPTS: dict[str, str] = {
         + "the facial expressions, body movements, environment, acoustic information, subtitle content, etc., "
         "in the video" + _CLUES + _ASK + " in the video."
     ),
-    "text": (
-        "Subtitle content of the video: {subtitle}; " + _EXPERT
-        + "the subtitle content" + _CLUES + _ASK + " who says it."
-    ),
+    # merbench's own: short enough that a 135M model answers instead of echoing the papers' prompt
+    "text": "Subtitle: {subtitle}\nWhat emotions does the speaker feel? Answer in one sentence.",
 }
 
 EXTRACT_PROMPT = (

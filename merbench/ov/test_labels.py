@@ -37,3 +37,21 @@ def test_parse_groups_reads_lists_of_lists_in_any_quoting():
     assert parse_groups('Sure! [["angry", "furious"], ["calm"]] done') == [["angry", "furious"], ["calm"]]
     assert parse_groups("[[happy, joyful], [sad]]") == [["happy", "joyful"], ["sad"]]
     assert parse_groups("no lists here") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [  # answers SmolLM2-135M actually gave to the papers' extraction prompt
+        ("The main characters are:\n- The speaker: Excitement and Relief\n- The speaker: Excited and Relaxed",
+         ["excitement", "relief", "excited", "relaxed"]),
+        ("The main characters are:\n- The speaker (happy and grateful)\n- The speaker (feeling happy and grateful",
+         ["happy", "grateful"]),
+        ("The emotional states of the main characters are: sadness, longing, and grief.", ["sadness", "longing", "grief"]),
+        ("The main characters are:\n- The speaker: Fear, Anxiety, and Uncertainty\n- The speaker's emotional state",
+         ["fear", "anxiety", "uncertainty"]),
+        ("The emotional states of the main characters: 1. Uncertainty (1)\n2. Fear (2)\n", ["uncertainty", "fear"]),
+        ("The main characters are: \n- The speaker (A)\n- The speaker (B)", []),
+    ],
+)
+def test_parse_labels_reads_small_model_answers(text, expected):
+    assert parse_labels(text) == expected
