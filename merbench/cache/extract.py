@@ -112,7 +112,7 @@ def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | Non
         todo = [n for n in wanted if n not in done]
         aborted = None
         if todo:
-            resolved.encoder.load(resolve_device(device))
+            _load_once(resolved.encoder, resolve_device(device))
             aborted = _run(dataset, resolved, store, todo, len(wanted), batch_size=batch_size, progress=progress,
                            frames=frames, max_failed=max_failed, workers=workers)
         store.compact()
@@ -125,6 +125,13 @@ def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | Non
             f"{', stopped early' if aborted else ''}); first: {first[0]}: {first[1]} -- all errors: "
             f"`merbench cache ls --failed {store.path}`; fix the media, or raise max_failed")
     return store.path
+
+
+def _load_once(encoder: Encoder, device: str) -> None:
+    """Load weights unless this encoder object was already loaded on ``device`` by an earlier call."""
+    if getattr(encoder, "_merbench_loaded_on", None) != device:
+        encoder.load(device)
+        encoder._merbench_loaded_on = device
 
 
 def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, todo: list[str], total: int, *,
