@@ -24,6 +24,9 @@ _AND = re.compile(r"\s+(?:and|or|&)\s+")
 _EDGE = " \t\r\n\"'`.!?*()[]{}<>"
 #: starts of phrases that name who feels, not what is felt ("the speaker's emotional state")
 _SUBJECTS = ("the ", "he ", "she ", "they ", "i ", "we ", "speaker", "character")
+#: quantifying lead-ins around a label: "a mix of sadness", "a hint of relief", "a sense of loss"
+_HEDGE = re.compile(r"^(?:(?:a|an|some)\s+)?(?:(?:mix|hint|sense|feeling|touch|bit|degree|state|lot|little)\s+of\s+)+")
+_STOPWORDS = {"the", "and", "or", "it", "this", "that", "some", "mix", "emotions", "emotion", "feelings", "including"}
 #: answers meaning "no label"
 _NONE = {"", "none", "n/a", "na", "null", "empty", "unknown", "no emotion", "no emotions", "nothing"}
 
@@ -86,8 +89,8 @@ def _split_bare(text: str) -> list[str]:
 
 def _clean(label: str, max_words: int) -> str | None:
     label = _BULLET.sub("", label).strip(_EDGE).strip().lower()
-    label = re.sub(r"\s+", " ", label)
-    if label in _NONE or len(label.split(" ")) > max_words or label.startswith(_SUBJECTS) or len(label) < 3 and label.isascii():
+    label = _HEDGE.sub("", re.sub(r"\s+", " ", label)).strip(_EDGE)
+    if label in _NONE or label in _STOPWORDS or len(label.split(" ")) > max_words or label.startswith(_SUBJECTS) or len(label) < 3 and label.isascii():
         return None
     return label
 

@@ -55,3 +55,8 @@ def test_parse_groups_reads_lists_of_lists_in_any_quoting():
 )
 def test_parse_labels_reads_small_model_answers(text, expected):
     assert parse_labels(text) == expected
+
+
+def test_parse_labels_drops_lead_ins_and_stopwords():
+    text = "The speaker feels: a mix of sadness, a hint of relief, the, a sense of adventure, relief"
+    assert parse_labels(text) == ["sadness", "relief", "adventure"]

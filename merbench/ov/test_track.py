@@ -59,3 +59,21 @@ def test_ov_track_reports_missing_classifier_outputs_by_name(tiny_dataset):
     rows = run_ov_track(tiny_dataset, describer=None, grouper="offline", seeds=[0], classifier_probs=probs)
     classifier = next(r for r in rows if r["model"] == "Classifier top classes")
     assert f"{names[0]}: no classifier probabilities; scored as an empty prediction" in classifier["problems"]
+
+
+def test_offline_grouper_scores_like_the_demos_shipped_grouping(tiny_dataset):
+    """On predictions in the demo's vocabulary the offline grouper gives the shipped grouping's scores."""
+    from merbench.ov.groupers import OfflineGrouper
+    from merbench.ov.scoring import score_openset
+    from merbench.ov.track import make_grouper
+
+    truth = {s.name: list(s.ov_labels) for s in tiny_dataset.samples("ov")}
+    names = list(truth)
+    # each sample predicts its neighbour's checked labels plus its own first one: hits and misses
+    predictions = {n: truth[names[(i + 1) % len(names)]] + truth[n][:1] for i, n in enumerate(names)}
+    union = {n: list(dict.fromkeys(truth[n] + predictions[n])) for n in names}
+    _, shipped = make_grouper("file", tiny_dataset)
+    by_shipped = score_openset(truth, predictions, shipped.group(union))
+    by_offline = score_openset(truth, predictions, OfflineGrouper(embedding=False).group(union))
+    assert 0 < by_shipped.avg < 1
+    assert abs(by_shipped.avg - by_offline.avg) < 0.01

@@ -73,7 +73,8 @@ class OVRow:
         return mean, std
 
     def as_dict(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"model": self.model, "L": "text" in self.inputs, "V": "video" in self.inputs,
+        row: dict[str, Any] = {"model": self.model, "L": "text" in self.inputs,
+                               "V": bool({"video", "visual"} & set(self.inputs)),
                                "A": "audio" in self.inputs, "grouping": self.grouping,
                                "seeds": [run["seed"] for run in self.per_seed],
                                "n": self.per_seed[0]["n"] if self.per_seed else 0}
