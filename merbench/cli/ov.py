@@ -161,6 +161,7 @@ def score(predictions, truth, dataset_spec, reader, split, groupers, grouping, a
             grouper = plugins.create("grouper", name)
         union = {n: list(dict.fromkeys([*true_labels[n], *predicted.get(n, [])])) for n in true_labels}
         results[name] = score_openset(true_labels, predicted, grouper.group(union))
+        results[name].problems.extend(getattr(grouper, "problems", []))
     if as_json:
         click.echo(json.dumps({name: {**s.as_dict(), "n": s.n_scored, "per_sample": s.per_sample, "problems": s.problems}
                                for name, s in results.items()}, indent=2, ensure_ascii=False))

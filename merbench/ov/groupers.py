@@ -96,16 +96,29 @@ def read_grouping(path: str | Path, *, allow_pickle: bool = False) -> Grouping:
 
 
 class FileGrouper(Grouper):
-    """A published grouping, re-scored exactly; samples the file lacks are left out (and reported by the scorer)."""
+    """A published grouping, re-scored exactly; samples the file lacks are listed in ``problems``."""
 
     name = "file"
 
     def __init__(self, path: str | Path, *, allow_pickle: bool = False) -> None:
         self.path = Path(path)
         self.grouping = read_grouping(self.path, allow_pickle=allow_pickle)
+        self.problems: list[str] = []
 
     def group(self, labels: Mapping[str, list[str]]) -> Grouping:
-        return {name: self.grouping[name] for name in labels if name in self.grouping}
+        """The file's groups per sample (exactly as published), plus a group of its own for every
+        label they do not mention: the protocol's "a label in no group maps to itself". A sample the
+        file lacks gets only such groups and is listed in ``problems``."""
+        self.problems = []
+        out: Grouping = {}
+        for name, sample_labels in labels.items():
+            if name not in self.grouping:
+                self.problems.append(f"{name}: not in the grouping file {self.path}; each label is its own group")
+            groups = [list(g) for g in self.grouping.get(name, [])]
+            known = {m for g in groups for m in g}
+            loose = [l for l in dict.fromkeys(str(x).strip().lower() for x in sample_labels) if l and l not in known]
+            out[name] = groups + [[label] for label in loose]
+        return out
 
     def fingerprint(self) -> dict[str, Any]:
         blob = json.dumps(self.grouping, sort_keys=True, ensure_ascii=False).encode()
@@ -151,7 +164,7 @@ class LLMGrouper(Grouper):
         names = [n for n in labels if labels[n]]
         requests = [DescribeRequest(name=n, prompt=group_prompt(labels[n])) for n in names]
         texts, _stats = describe_cached(self.describer, requests, cache=self.cache)
-        out: Grouping = {}
+        out: Grouping = {n: [] for n in labels if not labels[n]}
         self.problems = []
         for name, text in zip(names, texts):
             groups = parse_groups(text)

@@ -28,7 +28,9 @@ def test_file_grouper_reads_json_jsonl_and_the_baselines_npy_folder_and_zip(tmp_
     for source in ("g.json", "g.jsonl", "openset_synonym", "g.zip"):
         assert read_grouping(tmp_path / source) == expected, source
     grouper = FileGrouper(tmp_path / "g.zip")
-    assert grouper.group({"sample_1": ["joyful"], "other": ["x"]}) == {"sample_1": GROUPS}
+    assert grouper.group({"sample_1": ["joyful", "calm"], "other": ["x"]}) == {
+        "sample_1": GROUPS + [["calm"]], "other": [["x"]]}
+    assert grouper.problems == [f"other: not in the grouping file {tmp_path / 'g.zip'}; each label is its own group"]
     assert len(grouper.fingerprint()["sha256"]) == 64
 
 
@@ -70,8 +72,16 @@ def test_llm_grouper_runs_the_grouping_prompt_and_never_loses_a_label(tiny_causa
     describer = TransformersDescriber(tiny_causal_lm, max_new_tokens=8, device="cpu")
     grouper = LLMGrouper(describer, cache=tmp_path / "gen.sqlite")
     out = grouper.group({"s1": ["happy", "joyful", "sad"], "s2": ["angry"], "empty": []})
-    assert set(out) == {"s1", "s2"}
+    assert set(out) == {"s1", "s2", "empty"} and out["empty"] == []
     assert sorted(l for g in out["s1"] for l in g) == ["happy", "joyful", "sad"]
     # a random model writes no list of lists: reported by name, one group per label
     assert any(p.startswith("s1:") for p in grouper.problems)
     assert grouper.fingerprint()["describer"]["model"] == tiny_causal_lm.name
+
+
+def test_groupers_pass_the_plugin_conformance_checks(tmp_path):
+    from merbench.testing.conformance import check_grouper
+
+    labels = {"sample_1": ["Happy", "joyful", "calm"], "sample_2": ["furious", "sad"]}
+    check_grouper(OfflineGrouper(), labels)
+    check_grouper(FileGrouper(_write_npy_release(tmp_path / "release")), labels)
