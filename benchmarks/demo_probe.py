@@ -4,7 +4,8 @@ Simple features per modality, logistic regression, stratified 5-fold CV, weighte
 - audio: openSMILE eGeMAPSv02 functionals (88) of the 16 kHz wav;
 - text: TF-IDF of the English subtitle (words 1-2 grams);
 - visual: FER2013 mini-Xception posteriors (7) on the OpenFace crops, mean and std over frames;
-- all: the three concatenated.
+- all (early): the three concatenated into one logistic regression;
+- all (late): per-modality logistic regressions, log-probabilities averaged (product of experts).
 Expect every modality well above chance, none above ~0.85, all together above the best single one.
 
     python benchmarks/demo_probe.py [DEMO_ROOT] [--split trainval]
@@ -57,7 +58,8 @@ def visual_features(samples) -> np.ndarray:
     return np.stack(rows)
 
 
-def cv_waf(x: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[float, float]:
+def cv_waf(blocks: list[np.ndarray], y: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """5-fold WAF of one logistic regression per feature block, their log-probabilities averaged."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
@@ -65,10 +67,14 @@ def cv_waf(x: np.ndarray, y: np.ndarray, seed: int = 0) -> tuple[float, float]:
     from sklearn.preprocessing import StandardScaler
 
     scores = []
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, C=0.5))
-        model.fit(x[train], y[train])
-        scores.append(f1_score(y[test], model.predict(x[test]), average="weighted"))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(blocks[0], y):
+        log_probs = 0.0
+        for x in blocks:
+            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000, C=0.5))
+            model.fit(x[train], y[train])
+            log_probs = log_probs + model.predict_log_proba(x[test])
+        predicted = model.classes_[np.argmax(log_probs, axis=1)]
+        scores.append(f1_score(y[test], predicted, average="weighted"))
     return float(np.mean(scores)), float(np.std(scores))
 
 
@@ -84,14 +90,16 @@ def main() -> None:
     y = np.array([s.label for s in samples])
     started = time.perf_counter()
     features = {"audio": audio_features(samples), "text": text_features(samples), "visual": visual_features(samples)}
-    features["all"] = np.concatenate(list(features.values()), axis=1)
+    runs = {name: [x] for name, x in features.items()}
+    runs["all (early)"] = [np.concatenate(list(features.values()), axis=1)]
+    runs["all (late)"] = list(features.values())
     majority = max(np.mean(y == c) for c in set(y))
     print(f"{dataset.root} split {args.split}: {len(samples)} samples, majority class {majority:.2f}, "
           f"features in {time.perf_counter() - started:.0f} s")
     print("| modality | features | 5-fold WAF (mean ± std) |\n|---|---|---|")
-    for name, x in features.items():
-        mean, std = cv_waf(x, y)
-        print(f"| {name} | {x.shape[1]} | {mean:.3f} ± {std:.3f} |")
+    for name, blocks in runs.items():
+        mean, std = cv_waf(blocks, y)
+        print(f"| {name} | {' + '.join(str(b.shape[1]) for b in blocks)} | {mean:.3f} ± {std:.3f} |")
 
 
 if __name__ == "__main__":
