@@ -42,7 +42,7 @@ def extract(dataset_spec, reader, encoders, splits, device, batch_size, workers,
     from rich.console import Console
     from rich.table import Table
 
-    from merbench.cache import ExtractionError, extract as run_extract, resolve
+    from merbench.cache import CacheError, ExtractionError, extract as run_extract, resolve
     from merbench.datasets import open_dataset
 
     console = Console()
@@ -55,20 +55,22 @@ def extract(dataset_spec, reader, encoders, splits, device, batch_size, workers,
     table = Table(title=f"merbench extract: {len(names)} clips of {dataset.root}")
     for column in ("encoder", "new clips", "wall s", "cpu s", "clips/s", "cache file"):
         table.add_column(column)
-    failed_any = None
+    errors = []
     for name in encoders:
-        before = len(set(resolve(dataset, name, **encoder_params).store.index(with_frames=frames)) & set(names))
         start, cpu_start = time.perf_counter(), time.process_time()
         try:
+            before = len(set(resolve(dataset, name, **encoder_params).store.index(with_frames=frames)) & set(names))
             path = run_extract(dataset, name, names, device=device, batch_size=batch_size, progress=not no_progress,
                                frames=frames, max_failed=max_failed, workers=workers, **encoder_params)
-        except ExtractionError as exc:
-            failed_any = exc
-            console.print(f"[red]error:[/] {exc}")
+        except (ExtractionError, CacheError, ImportError, KeyError, ValueError, OSError) as exc:
+            # one line per encoder; the other encoders still run and what finished stays cached
+            message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            errors.append(f"{name}: {message}")
+            console.print(f"[red]error:[/] {name}: {message}", soft_wrap=True)
             continue
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start  # cpu: all threads of this process
         new = len(names) - before
         table.add_row(name, str(new), f"{wall:.1f}", f"{cpu:.1f}", f"{new / wall:.1f}" if new else "cached", str(path))
     console.print(table)
-    if failed_any is not None:
-        raise click.ClickException(str(failed_any))
+    if errors:
+        raise click.ClickException(f"{len(errors)} of {len(encoders)} encoders failed: " + " | ".join(errors))
