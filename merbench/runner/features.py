@@ -1,0 +1,89 @@
+"""Feature tables for a run: cached encoder features per split, labels, and the bad-input checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from merbench.training.data import FeatureError, FeatureTable, label_indices
+
+#: frame-level fusions see at most this many evenly spaced frames per clip
+MAX_FRAMES = 32
+
+
+@dataclass
+class SplitFeatures:
+    """Every requested encoder's features for one split of one dataset (rows in ``names`` order)."""
+
+    dataset: Any
+    split: str
+    names: list[str]
+    matrices: dict[str, Any] = field(default_factory=dict)  # encoder -> (N, D) or list of (T, D)
+    skipped: dict[str, str] = field(default_factory=dict)  # sample -> why it was dropped (--skip-missing)
+
+
+def load_split(dataset: Any, split: str, encoders: Sequence[str], *, frames: bool, skip_missing: bool,
+               device: str) -> SplitFeatures:
+    """Load (extracting what is missing) every encoder's features for ``split``.
+
+    A clip whose extraction failed raises the cache's one-line error, unless ``skip_missing``: then it
+    is dropped from the split and listed in ``skipped`` (the run's records report it)."""
+    from merbench.cache import load_features, load_frames, resolve
+
+    names = list(dataset.splits()[split])
+    out = SplitFeatures(dataset, split, names)
+    for encoder in encoders:
+        if skip_missing:
+            failed = resolve(dataset, encoder).store.failed()
+            for n in names:
+                if n in failed:
+                    out.skipped.setdefault(n, f"{encoder} extraction failed: {failed[n]}")
+        if frames:
+            out.matrices[encoder] = load_frames(dataset, encoder, names, device=device)
+        else:
+            out.matrices[encoder] = load_features(dataset, encoder, names, device=device,
+                                                  on_failed="zeros" if skip_missing else "error")
+    return out
+
+
+def _frames_to_padded(seqs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    dim = next((s.shape[1] for s in seqs if s.ndim == 2 and s.shape[0]), None)
+    if dim is None:
+        raise FeatureError("every clip has an empty frame-level feature sequence; nothing to train on")
+    out = np.zeros((len(seqs), MAX_FRAMES, dim), np.float32)
+    mask = np.zeros((len(seqs), MAX_FRAMES), np.float32)
+    for i, s in enumerate(seqs):
+        if len(s) > MAX_FRAMES:
+            s = s[np.linspace(0, len(s) - 1, MAX_FRAMES).round().astype(int)]
+        out[i, : len(s)] = s
+        mask[i, : len(s)] = 1.0
+    mask[:, 0] = np.maximum(mask[:, 0], 1.0)  # an empty sequence attends to one zero frame, like the baseline's zero vector
+    return out, mask
+
+
+def build_table(split: SplitFeatures, inputs: dict[str, list[str]], *, labeled: bool, has_valence: bool,
+                skip_missing: bool, frames: bool = False) -> FeatureTable:
+    """A :class:`FeatureTable` whose input ``key`` is the concatenation of the listed encoders' features."""
+    samples = [split.dataset.sample(n) for n in split.names]
+    source = f"{split.dataset.root} [{split.split}]"
+    labels = (label_indices([s.label for s in samples], split.names, source) if labeled
+              else np.full(len(samples), -1, np.int64))
+    valence = None
+    if has_valence:
+        valence = np.array([np.nan if s.valence is None or s.valence <= -10 else s.valence for s in samples], np.float32)
+    matrices: dict[str, np.ndarray] = {}
+    for key, encoders in inputs.items():
+        if frames:
+            padded = [_frames_to_padded(split.matrices[e]) for e in encoders]
+            matrices[key] = np.concatenate([p[0] for p in padded], axis=-1)
+            matrices[key + "__mask"] = padded[0][1]
+        else:
+            matrices[key] = np.concatenate([np.asarray(split.matrices[e], np.float32) for e in encoders], axis=-1)
+    table = FeatureTable(list(split.names), matrices, labels, valence, source)
+    if split.skipped:
+        keep = np.array([n not in split.skipped for n in table.names])
+        table = table.subset(np.flatnonzero(keep))
+        table.skipped = [f"{n}: {why}" for n, why in split.skipped.items()]
+    return table.check(skip_invalid=skip_missing)

@@ -1,0 +1,257 @@
+"""The vectorised trainer: many (fold, trial) models trained together on tensors resident on the device.
+
+Why it is fast (protocol.md "What the baseline code actually does" trains one fold and one trial at a
+time, with a DataLoader, scoring every test set every epoch):
+
+* Models whose parameters have the same shapes are stacked with :func:`torch.func.stack_module_state`
+  and run as one model through :func:`torch.func.vmap`; one :class:`~merbench.training.optim.StackedAdam`
+  steps them all with each model's own learning rate (Adam and L2 weight decay act element-wise, so a
+  stacked step equals one ``torch.optim.Adam`` step of each model on its own). A model whose epoch
+  has fewer batches (a smaller training part) sits the remaining steps out.
+* Every model still sees its own shuffled mini-batches of ``batch_size`` (drop_last=False), its own
+  initialisation (seeded per job) and its own dropout masks and rate (rates live in buffers, see
+  :class:`merbench.fusions.layers.BufferDropout`). Each model's loss is the mean over its own batch.
+* Only validation sets are scored during training (tensor WAF, all models at once). The best epoch's
+  weights are kept per model, and test sets are predicted once per kept model afterwards.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+from torch.func import functional_call, stack_module_state, vmap
+
+from merbench.training.data import FeatureTable
+from merbench.training.metrics import COMBINED_MSE_WEIGHT, batched_waf_acc
+from merbench.training.optim import StackedAdam
+
+#: columns of :attr:`JobResult.history`
+HISTORY_COLUMNS = ("waf", "acc", "mse")
+#: cap on floats gathered per evaluation chunk (models x samples x input dims)
+_EVAL_CHUNK_FLOATS = 2 ** 25
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One model to train: fusion hyper-parameters (``lr`` among them), its rows and its seed."""
+
+    params: Mapping[str, Any]
+    train: np.ndarray
+    val: np.ndarray
+    init_seed: int
+
+
+@dataclass
+class JobResult:
+    history: np.ndarray  # (epochs, 3): validation waf, acc, mse (NaN without valence) after each epoch
+    best_epoch: int  # 0-based
+    best_score: float  # the selection score at best_epoch
+    state: dict[str, torch.Tensor]  # best-epoch parameters and buffers (on CPU)
+    val_logits: np.ndarray  # (len(val), C) at best_epoch
+    val_valence: np.ndarray | None
+    module: torch.nn.Module = field(repr=False, default=None)  # a "meta" copy of the architecture
+
+
+def selection_score(history: np.ndarray, select: str) -> np.ndarray:
+    """The per-epoch score an epoch/trial is chosen by: WAF, or MER2023's WAF - 0.25 * MSE."""
+    if select == "waf":
+        return history[..., 0]
+    if select == "combined":
+        return history[..., 0] - COMBINED_MSE_WEIGHT * history[..., 2]
+    raise ValueError(f"unknown selection metric {select!r}; use 'waf' or 'combined'")
+
+
+class VectorisedTrainer:
+    """Trains :class:`Job` lists for one fusion architecture; see the module docstring.
+
+    ``build(params)`` returns a fresh fusion module for hyper-parameters ``params`` (without ``lr``).
+    """
+
+    def __init__(self, build: Callable[[Mapping[str, Any]], torch.nn.Module], *, num_classes: int,
+                 epochs: int = 100, batch_size: int = 32, weight_decay: float = 1e-5, device: str = "auto",
+                 select: str = "waf", seed: int = 0, progress: Callable[[int], None] | None = None) -> None:
+        self.build = build
+        self.num_classes = num_classes
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.device = resolve_device(device)
+        self.select = select
+        self.seed = seed
+        self.progress = progress
+        self._shapes: dict[tuple, tuple] = {}
+
+    # -- training ------------------------------------------------------------------------------
+    def fit(self, table: FeatureTable, jobs: list[Job]) -> list[JobResult]:
+        inputs = {k: torch.as_tensor(v, device=self.device) for k, v in table.inputs.items()}
+        labels = torch.as_tensor(table.labels, device=self.device)
+        valence = None if table.valence is None else torch.as_tensor(table.valence, dtype=torch.float32, device=self.device)
+        groups: dict[tuple, list[int]] = {}
+        for i, job in enumerate(jobs):
+            groups.setdefault(self._group_key(job), []).append(i)
+        results: list[JobResult | None] = [None] * len(jobs)
+        for g, (key, members) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0])):
+            for i, res in zip(members, self._fit_group([jobs[i] for i in members], inputs, labels, valence, g)):
+                results[i] = res
+        return results  # type: ignore[return-value]
+
+    def _fusion_params(self, job: Job) -> dict[str, Any]:
+        return {k: v for k, v in job.params.items() if k != "lr"}
+
+    def _group_key(self, job: Job) -> tuple:
+        fusion_params = self._fusion_params(job)
+        cache_key = tuple(sorted((k, repr(v)) for k, v in fusion_params.items()))
+        if cache_key not in self._shapes:
+            with torch.device("meta"):
+                module = self.build(fusion_params)
+            self._shapes[cache_key] = tuple((k, tuple(v.shape)) for k, v in module.state_dict().items())
+        shapes = self._shapes[cache_key]
+        return shapes
+
+    def _fit_group(self, jobs: list[Job], inputs, labels, valence, group_index: int) -> list[JobResult]:
+        dev, bs, m = self.device, self.batch_size, len(jobs)
+        models = []
+        for job in jobs:
+            torch.manual_seed(job.init_seed)
+            models.append(self.build(self._fusion_params(job)).to(dev))
+        params, buffers = stack_module_state(models)
+        params = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+        base = copy.deepcopy(models[0]).to("meta")
+        with_valence = valence is not None and getattr(base, "with_valence", False)
+
+        def forward(p, b, x):
+            out = functional_call(base, (p, b), (x,))
+            return (out.logits, out.valence) if with_valence else (out.logits,)
+
+        batched_forward = vmap(forward, randomness="different")
+        optimizer = StackedAdam(list(params.values()), torch.tensor([float(job.params["lr"]) for job in jobs]),
+                                weight_decay=self.weight_decay)
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + group_index)
+        torch.manual_seed(self.seed * 1_000_003 + group_index)  # dropout masks
+
+        val_index, val_valid = _pad([job.val for job in jobs], dev)
+        train_sets = [torch.as_tensor(job.train, device=dev) for job in jobs]
+        n_batches = -(-max(len(t) for t in train_sets) // bs)
+        min_batches = -(-min(len(t) for t in train_sets) // bs)
+        history = np.full((m, self.epochs, 3), np.nan)
+        best = np.full(m, -np.inf)
+        best_epoch = np.zeros(m, dtype=int)
+        best_state = {k: v.detach().clone() for k, v in {**params, **buffers}.items()}
+        best_logits = torch.zeros(m, val_index.shape[1], self.num_classes, device=dev)
+        best_val = torch.zeros(m, val_index.shape[1], device=dev) if with_valence else None
+
+        for epoch in range(self.epochs):
+            base.train()
+            order = torch.full((m, n_batches * bs), -1, dtype=torch.long, device=dev)
+            for i, rows in enumerate(train_sets):
+                order[i, : len(rows)] = rows[torch.randperm(len(rows), generator=generator).to(dev)]
+            order = order.view(m, n_batches, bs)
+            for step in range(n_batches):
+                idx = order[:, step]
+                valid = (idx >= 0).to(torch.float32)
+                safe = idx.clamp_min(0)
+                outs = batched_forward(params, buffers, {k: v[safe] for k, v in inputs.items()})
+                per_sample = torch.nn.functional.cross_entropy(
+                    outs[0].reshape(-1, self.num_classes), labels[safe].reshape(-1), reduction="none").view(m, -1)
+                loss = ((per_sample * valid).sum(1) / valid.sum(1).clamp_min(1.0)).sum()
+                if with_valence:
+                    target = valence[safe]
+                    has = valid * torch.isfinite(target).to(torch.float32)
+                    err = (outs[1] - torch.nan_to_num(target)) ** 2
+                    loss = loss + ((err * has).sum(1) / has.sum(1).clamp_min(1.0)).sum()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step(valid.any(1) if step >= min_batches else None)
+            scores, logits, val_pred = self._evaluate(batched_forward, base, params, buffers, inputs, labels, valence,
+                                                      val_index, val_valid, with_valence)
+            history[:, epoch] = scores
+            current = selection_score(scores, self.select)
+            improved = current > best
+            if improved.any():
+                mask = torch.as_tensor(improved, device=dev)
+                for k, v in {**params, **buffers}.items():
+                    best_state[k][mask] = v.detach()[mask]
+                best_logits[mask] = logits[mask]
+                if with_valence:
+                    best_val[mask] = val_pred[mask]
+                best[improved] = current[improved]
+                best_epoch[improved] = epoch
+            if self.progress is not None:
+                self.progress(m)
+
+        results = []
+        for i, job in enumerate(jobs):
+            n_val = len(job.val)
+            results.append(JobResult(
+                history=history[i], best_epoch=int(best_epoch[i]), best_score=float(best[i]),
+                state={k: v[i].detach().cpu() for k, v in best_state.items()},
+                val_logits=best_logits[i, :n_val].cpu().numpy(),
+                val_valence=None if best_val is None else best_val[i, :n_val].cpu().numpy(),
+                module=base))
+        return results
+
+    @torch.no_grad()
+    def _evaluate(self, batched_forward, base, params, buffers, inputs, labels, valence, val_index, val_valid,
+                  with_valence):
+        base.eval()
+        m, v = val_index.shape
+        width = sum(int(np.prod(t.shape[1:])) for t in inputs.values())
+        chunk = max(1, _EVAL_CHUNK_FLOATS // max(1, v * width))
+        logits_parts, valence_parts = [], []
+        for a in range(0, m, chunk):
+            sl = slice(a, a + chunk)
+            outs = batched_forward({k: p[sl] for k, p in params.items()}, {k: b[sl] for k, b in buffers.items()},
+                                   {k: t[val_index[sl]] for k, t in inputs.items()})
+            logits_parts.append(outs[0])
+            if with_valence:
+                valence_parts.append(outs[1])
+        logits = torch.cat(logits_parts)
+        truth = labels[val_index]
+        waf, acc = batched_waf_acc(logits.argmax(-1), truth, val_valid, self.num_classes)
+        scores = np.stack([waf.cpu().numpy(), acc.cpu().numpy(), np.full(m, np.nan)], axis=1)
+        val_pred = None
+        if with_valence:
+            val_pred = torch.cat(valence_parts)
+            target = valence[val_index]
+            has = val_valid & torch.isfinite(target)
+            err = ((val_pred - torch.nan_to_num(target)) ** 2 * has).sum(1) / has.sum(1).clamp_min(1)
+            scores[:, 2] = err.cpu().numpy()
+        base.train()
+        return scores, logits, val_pred
+
+    # -- prediction ----------------------------------------------------------------------------
+    @torch.no_grad()
+    def predict(self, result: JobResult, table: FeatureTable, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray | None]:
+        """Logits (N, C) (and valence (N,)) of one kept model on ``table``."""
+        module = result.module
+        module.eval()
+        logits, valence = [], []
+        state = {k: v.to(self.device) for k, v in result.state.items()}
+        for a in range(0, len(table), chunk):
+            x = {k: torch.as_tensor(v[a:a + chunk], device=self.device) for k, v in table.inputs.items()}
+            out = functional_call(module, state, (x,))
+            logits.append(out.logits.cpu().numpy())
+            if out.valence is not None:
+                valence.append(out.valence.cpu().numpy())
+        module.train()
+        return np.concatenate(logits), (np.concatenate(valence) if valence else None)
+
+
+def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(s) for s in index_sets)
+    index = torch.zeros(len(index_sets), width, dtype=torch.long, device=device)
+    valid = torch.zeros(len(index_sets), width, dtype=torch.bool, device=device)
+    for i, s in enumerate(index_sets):
+        index[i, : len(s)] = torch.as_tensor(s, device=device)
+        valid[i, : len(s)] = True
+    return index, valid
