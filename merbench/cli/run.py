@@ -34,7 +34,7 @@ def run(config_path, dataset, reader, encoders, fusion, tracks, trials, seeds, e
     from merbench.runner.report import print_report
     from merbench.runner.run import run as run_job
 
-    console = Console()
+    console = Console(width=max(Console().width, 150))  # the papers' tables have 11 columns
     overrides = {"dataset": dataset, "reader": reader, "fusion": fusion, "trials": trials, "epochs": epochs,
                  "topn": topn, "stratified": stratified, "skip_missing": skip_missing, "device": device, "out": out}
     if encoders:

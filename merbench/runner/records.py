@@ -25,7 +25,7 @@ def _components(row, config: dict[str, Any], strategy: str) -> list[dict[str, An
                   "fingerprint": {"params": dict(config["fusion_params"]), "factory": fusion.factory}})
     strat = plugins.get("strategy", strategy)
     comps.append({"kind": "strategy", "name": strat.name, "distribution": strat.distribution,
-                  "fingerprint": dict(config["pseudo_label"]) if strategy == "pseudo-label" else None})
+                  "fingerprint": {k: v for k, v in config["pseudo_label"].items() if k != "rows"} if strategy == "pseudo-label" else None})
     return comps
 
 

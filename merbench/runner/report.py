@@ -6,8 +6,6 @@ from typing import Any
 
 
 def print_report(result: Any, console: Any) -> None:
-    from rich.table import Table
-
     from merbench.results.tables import scores_table
 
     c = result.config
@@ -19,13 +17,9 @@ def print_report(result: Any, console: Any) -> None:
     if result.ranking:
         console.print(f"Top-N ranking (unimodal Train&Val WAF): {result.ranking}")
     if result.ov_rows:
-        table = Table(title="MER-OV (set-level accuracy/recall, %)", title_justify="left")
-        for col in ("model", "grouping", "avg", "accuracy", "recall"):
-            table.add_column(col, justify="left" if col in ("model", "grouping") else "right")
-        for r in result.ov_rows:
-            fmt = lambda k: f"{r[k]:.2f}" + (f"±{r[k + '_std']:.2f}" if r.get(k + "_std") is not None else "")
-            table.add_row(str(r["model"]), str(r["grouping"]), fmt("avg"), fmt("accuracy"), fmt("recall"))
-        console.print(table)
+        from merbench.ov.track import format_table
+
+        console.print(format_table(result.ov_rows))
     times = ", ".join(f"{k} {v:.0f}s" for k, v in result.timings.items())
     console.print(f"timings: {times}")
     console.print(f"{len(result.records)} records and their predictions in {result.out}")

@@ -243,7 +243,10 @@ def _train_row(row: Row, config, split_features, tracks, modality_of, branches, 
         return plugins.create("fusion", fusion, input_dims=dims, num_classes=len(EMOTIONS), with_valence=has_valence,
                               **{**fixed, **params})
 
-    pseudo = "semi" in tracks and "pseudo-label" in tracks["semi"]["strategies"]
+    pseudo_config = dict(config["pseudo_label"])
+    pseudo_rows = pseudo_config.pop("rows", "combinations")
+    pseudo = ("semi" in tracks and "pseudo-label" in tracks["semi"]["strategies"]
+              and (pseudo_rows == "all" or row.kind == "combination"))
     for seed in config["seeds"]:
         say(f"{row.key}: seed {seed}, {config['trials']} trials x {train_config.folds} folds, {train_config.epochs} epochs")
         trials = sample_trials(space, config["trials"], seed)
@@ -256,7 +259,7 @@ def _train_row(row: Row, config, split_features, tracks, modality_of, branches, 
                 row.scores.setdefault(name, {})[seed] = _score(tests[name], supervised.test_logits[name],
                                                                supervised.test_valence.get(name), metrics)
         if pseudo:
-            strategy = plugins.create("strategy", "pseudo-label", **config["pseudo_label"])
+            strategy = plugins.create("strategy", "pseudo-label", **pseudo_config)
 
             def trainer(labeled, *, extra_train=None, trials=None, test_tables=None, _seed=seed, _sup=supervised):
                 if extra_train is None and trials is None:

@@ -1,0 +1,124 @@
+"""Speed of merbench's vectorised CV trainer against a baseline-style training loop.
+
+Both train the same attention fusion on identical features (seeded synthetic features shaped like
+the demo's eGeMAPS 88 / MiniLM 384 / FER 7 dims, or a cached run's features with --dataset), with
+identical folds, hyper-parameter trials, epochs, batch size, Adam and weight decay:
+
+* baseline-style (the MER baseline code's loop): one fold and one trial at a time, a torch DataLoader
+  per batch, and every test set (here the unlabeled pool and the SEMI set) evaluated every epoch;
+* merbench: :func:`merbench.training.protocol.cross_validate` (every fold x trial stacked and
+  trained together, validation only during training, test sets once per kept model). Its nested
+  unbiased score is switched off here so both train the same number of models.
+
+Prints both wall times, the ratio, and the CV WAF of each (they must agree within run-to-run noise:
+compare with the spread over --seeds).
+
+    python benchmarks/train.py --trials 6 --epochs 30 --seeds 2 --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+
+
+def synthetic(n: int, seed: int, dims=(("audio", 88), ("text", 384), ("visual", 7))):
+    from merbench.training.data import FeatureTable
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 6, n)
+    inputs = {}
+    for name, dim in dims:
+        centres = rng.normal(size=(6, dim)) * 0.6
+        inputs[name] = (centres[labels] + rng.normal(size=(n, dim))).astype(np.float32)
+    return FeatureTable([f"s{i}" for i in range(n)], inputs, labels.astype(np.int64), source="synthetic")
+
+
+def baseline_loop(table, tests, trials, folds, epochs, batch_size, seed):
+    """The baseline's structure: for trial, for fold: DataLoader, train, score val AND every test set each epoch."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from merbench import plugins
+
+    names = list(table.inputs)
+    tensors = [torch.as_tensor(table.inputs[n]) for n in names]
+    labels = torch.as_tensor(table.labels)
+    test_tensors = [[torch.as_tensor(t.inputs[n]) for n in names] for t in tests]
+    best_trial = -1.0
+    for k, trial in enumerate(trials):
+        fold_scores = []
+        for f, val in enumerate(folds):
+            torch.manual_seed(seed * 1_000_003 + k * 101 + f)
+            model = plugins.create("fusion", "attention", input_dims=table.input_dims, num_classes=6,
+                                   hidden_dim=trial["hidden_dim"], dropout=trial["dropout"])
+            opt = torch.optim.Adam(model.parameters(), lr=trial["lr"], weight_decay=1e-5)
+            train = np.setdiff1d(np.arange(len(table)), val)
+            loader = DataLoader(TensorDataset(*[t[train] for t in tensors], labels[train]), batch_size=batch_size,
+                                shuffle=True, generator=torch.Generator().manual_seed(seed + f))
+            best = -1.0
+            for _ in range(epochs):
+                model.train()
+                for *xs, y in loader:
+                    loss = torch.nn.functional.cross_entropy(model(dict(zip(names, xs))).logits, y)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                model.eval()
+                with torch.no_grad():
+                    pred = model({n: t[val] for n, t in zip(names, tensors)}).logits.argmax(1)
+                    waf = f1_score(labels[val], pred, average="weighted", zero_division=0)
+                    for test in test_tensors:  # the baseline predicts every test set every epoch
+                        model(dict(zip(names, test)))
+                best = max(best, waf)
+            fold_scores.append(best)
+        best_trial = max(best_trial, float(np.mean(fold_scores)))
+    return best_trial
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", type=int, default=600, help="Train&Val samples (the demo has 600)")
+    parser.add_argument("--pool", type=int, default=1500, help="unlabeled pool samples (test set scored each epoch)")
+    parser.add_argument("--trials", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    from merbench import plugins
+    from merbench.training.folds import baseline_folds
+    from merbench.training.protocol import TrainConfig, cross_validate
+    from merbench.training.search import MER2024_SPACE, sample_trials
+
+    rows = []
+    for seed in range(args.seeds):
+        table = synthetic(args.train, seed)
+        tests = [synthetic(args.pool, seed + 100), synthetic(200, seed + 200)]
+        trials = sample_trials(MER2024_SPACE, args.trials, seed)
+        folds = baseline_folds(len(table), 5, seed)
+        t0 = time.perf_counter()
+        base_waf = baseline_loop(table, tests, trials, folds, args.epochs, 32, seed)
+        t_base = time.perf_counter() - t0
+        dims = table.input_dims
+        build = lambda p: plugins.create("fusion", "attention", input_dims=dims, num_classes=6, **p)  # noqa: E731
+        t0 = time.perf_counter()
+        result = cross_validate(table, build, trials, config=TrainConfig(epochs=args.epochs, unbiased=False, device="cpu"),
+                                seed=seed, test_tables={"pool": tests[0], "semi": tests[1]})
+        t_vec = time.perf_counter() - t0
+        rows.append((seed, t_base, t_vec, base_waf, result.baseline["waf"]))
+        print(f"seed {seed}: baseline-style {t_base:.1f}s (CV WAF {base_waf:.4f}) | merbench {t_vec:.1f}s "
+              f"(CV WAF {result.baseline['waf']:.4f}) | speed-up {t_base / t_vec:.1f}x", flush=True)
+    arr = np.array(rows)
+    print(f"mean over {args.seeds} seeds: speed-up {arr[:, 1].sum() / arr[:, 2].sum():.1f}x; CV WAF baseline-style "
+          f"{arr[:, 3].mean():.4f}±{arr[:, 3].std(ddof=1) if len(arr) > 1 else 0:.4f}, merbench "
+          f"{arr[:, 4].mean():.4f}±{arr[:, 4].std(ddof=1) if len(arr) > 1 else 0:.4f} "
+          f"({args.trials} trials x 5 folds, {args.epochs} epochs, {args.threads} threads)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""End to end on the tiny demo corpus with a minimal budget: records, predictions, tables, submission."""
+
+import json
+
+import pytest
+
+from merbench.results.tables import scores_table
+from merbench.runner.run import run
+from merbench.runner.submit import write_submission
+
+
+@pytest.mark.slow
+def test_run_trainval_and_semi_on_tiny_demo(tiny_demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    config = {"dataset": str(tiny_demo), "encoders": {"audio": ["egemaps"], "visual": ["fer-mini-xception"]},
+              "tracks": ["trainval", "semi"], "trials": 1, "seeds": [0], "epochs": 2, "unbiased": False,
+              "search_space": {"hidden_dim": [16], "lr": [1e-3], "dropout": [0.2]}, "out": str(tmp_path / "out")}
+    result = run(config, progress=False)
+    assert [r.key for r in result.rows] == ["egemaps", "fer-mini-xception", "A+V"]
+    names = sorted(p.name for p in result.records)
+    assert "semi+pseudo-label-attention-A+V.json" in names and "trainval-attention-egemaps.json" in names
+    record = json.loads((tmp_path / "out" / "semi-attention-A+V.json").read_text())
+    assert record["track"] == "semi" and set(record["scores"]) == {"waf", "acc"}
+    lines = (tmp_path / "out" / record["predictions"]["path"]).read_text().splitlines()
+    splits = {json.loads(line)["split"] for line in lines}
+    assert splits == {"semi", "unlabeled"} and all("name" in json.loads(line) for line in lines)
+    assert scores_table(result.rows, "combination", "t").row_count == 1
+    from merbench.datasets import open_dataset
+
+    pool = open_dataset(str(tiny_demo)).splits()["unlabeled"]
+    sub = write_submission(tmp_path / "out" / "semi-attention-A+V.json", tmp_path / "sub.csv", split="unlabeled",
+                           expected_names=pool)
+    assert len(sub.read_text().splitlines()) == len(pool) + 1
