@@ -199,9 +199,11 @@ class TransformersDescriber(Describer):
         texts: list[str] = []
         for start in range(0, len(requests), self.batch_size):
             batch = requests[start:start + self.batch_size]
+            # processors take call options in processor_kwargs; tokenizers take them directly
+            padding = {"processor_kwargs": {"padding": True}} if self.multimodal else {"padding": True}
             encoded = self._processor.apply_chat_template(
                 [self._messages(r) for r in batch], add_generation_prompt=True, tokenize=True,
-                return_dict=True, return_tensors="pt", padding=True,
+                return_dict=True, return_tensors="pt", **padding,
             )
             encoded = {k: (v.to(self._model.device) if hasattr(v, "to") else v) for k, v in encoded.items()}
             if self.do_sample:

@@ -1,4 +1,8 @@
+import numpy as np
+import pytest
+
 from merbench.contracts.describer import DescribeRequest
+from merbench.media import write_wav
 from merbench.ov.describers import TransformersDescriber
 from merbench.ov.generation_cache import GenerationCache, describe_cached
 from merbench.ov.prompts import describe_prompt, extract_prompt
@@ -33,3 +37,19 @@ def test_fingerprint_names_model_revision_and_decoding_but_not_device(tiny_causa
     fp = TransformersDescriber(tiny_causal_lm, device="cpu", batch_size=1).fingerprint()
     assert fp["revision"].startswith("local-") and fp["decoding"] == {"max_new_tokens": 48, "do_sample": False}
     assert fp == TransformersDescriber(tiny_causal_lm, device="auto", batch_size=8).fingerprint()
+
+
+def test_tiny_random_audio_mllm_hears_the_clip_through_its_processor(tiny_audio_mllm, tmp_path):
+    tone = (0.1 * np.sin(np.arange(32000) / 16000 * 2 * np.pi * 220)).astype(np.float32)
+    write_wav(tmp_path / "a.wav", tone)
+    write_wav(tmp_path / "b.wav", np.zeros(8000, np.float32))
+    describer = TransformersDescriber(tiny_audio_mllm, inputs=["audio"], max_new_tokens=4, device="cpu")
+    requests = [DescribeRequest(name=n, prompt=describe_prompt(describer.inputs, "w1"), audio=tmp_path / f"{n}.wav")
+                for n in ("a", "b")]
+    texts, stats = describe_cached(describer, requests, cache=GenerationCache(tmp_path / "g.sqlite"))
+    assert len(texts) == 2 and stats.generated == 2 and all(isinstance(t, str) for t in texts)
+    assert describer.fingerprint()["inputs"] == ["text", "audio"]
+    assert requests[0].prompt.startswith("Subtitle content of the audio: w1; As an expert")
+    no_audio = DescribeRequest(name="silent-film", prompt="w1")
+    with pytest.raises(ValueError, match="silent-film: describer tiny-audio-mllm.* needs audio"):
+        describer.describe([no_audio])
