@@ -77,3 +77,17 @@ def test_offline_grouper_scores_like_the_demos_shipped_grouping(tiny_dataset):
     by_offline = score_openset(truth, predictions, OfflineGrouper(embedding=False).group(union))
     assert 0 < by_shipped.avg < 1
     assert abs(by_shipped.avg - by_offline.avg) < 0.01
+
+
+def test_default_groupers_follow_what_the_dataset_ships(tiny_dataset):
+    rows = run_ov_track(tiny_dataset, describer=None, seeds=[0])
+    assert [r["grouping"] for r in rows] == ["shipped", "offline"] * 2
+
+    class Unpublished(type(tiny_dataset)):
+        def resources(self):
+            return {k: v for k, v in super().resources().items() if k != "ov_grouping"}
+
+    bare = Unpublished(tiny_dataset.root)
+    assert [r["grouping"] for r in run_ov_track(bare, describer=None, seeds=[0])] == ["offline"] * 2
+    with pytest.raises(ValueError, match="ships no ov_grouping resource"):
+        run_ov_track(bare, describer=None, grouper="file")

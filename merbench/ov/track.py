@@ -34,7 +34,7 @@ TRACK = {
     "main_metric": "ov-avg",
     "defaults": {
         "describer": "smollm2",
-        "groupers": ["file", "offline"],
+        "groupers": None,  # shipped grouping when the dataset has one, plus the offline grouper
         "seeds": [0, 1, 2],
         # SmolLM2 generates ~10 tokens/s per sequence on 2 CPU cores: describing ~100 clips takes
         # minutes, so inside `merbench run` the OV rows are scored on the first `limit` OV clips
@@ -157,7 +157,7 @@ def run_ov_track(
     dataset: Dataset,
     *,
     describer: str | Describer | None = "smollm2",
-    grouper: str | Grouper | Sequence[str | Grouper] = ("file", "offline"),
+    grouper: str | Grouper | Sequence[str | Grouper] | None = None,
     seeds: Sequence[int] = (0, 1, 2),
     classifier_probs: Mapping[str, Sequence[float]] | Mapping[int, Mapping[str, Sequence[float]]] | None = None,
     out: str | Path | None = None,
@@ -175,6 +175,8 @@ def run_ov_track(
     """Score Empty, Random, the classifier baseline (when ``classifier_probs`` is given) and
     ``describer`` (``None`` skips it) on ``split``, under each grouper; returns one row per system
     and grouping (``model, L, V, A, grouping, avg, accuracy, recall`` and their ``*_std`` over seeds, ``n``).
+    ``grouper=None`` uses the dataset's shipped grouping (``"file"``, shown as "shipped") when it
+    has one, and the ``"offline"`` grouper always.
 
     ``classifier_probs``: name -> probabilities over :data:`merbench.EMOTIONS`, or seed -> that
     (one trained classifier per seed), trained on ``classifier_inputs``. ``limit`` scores only the first ``limit`` clips of the
@@ -188,6 +190,8 @@ def run_ov_track(
     names = list(truth)
     seeds = [int(s) for s in seeds] or [0]
     cache = GenerationCache(cache) if isinstance(cache, (str, Path)) else cache
+    if grouper is None:  # the dataset's published grouping where it ships one, and always the offline grouper
+        grouper = ("file", "offline") if "ov_grouping" in dataset.resources() else ("offline",)
     groupers = [make_grouper(g, dataset) for g in ([grouper] if isinstance(grouper, (str, Grouper)) else grouper)]
 
     systems: list[tuple[str, tuple[str, ...], dict[int, dict[str, list[str]]], dict[str, Any]]] = [
