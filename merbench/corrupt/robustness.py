@@ -7,13 +7,16 @@ A sweep is data, a list of axes (validated with :data:`SWEEP_SCHEMA`)::
 
 Each level is one :func:`~merbench.corrupt.corrupt_dataset` call (so levels are cached and
 resumable under ``out_root``) followed by ``score_fn(corrupted_dataset) -> {metric: value}``.
-The clean split is scored first as the reference row.
+The clean split is scored first as the reference row. :func:`model_sweep` does it for the
+``merbench run`` model: trained once per seed on clean Train&Val, scored on every level.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+import numpy as np
 
 from merbench.contracts.dataset import Dataset
 from merbench.corrupt.pipeline import corrupt_dataset, default_out
@@ -92,3 +95,69 @@ def sweep(dataset: Dataset, split: str, sweep_spec: list[dict] | None, score_fn:
     levels = corrupt_levels(dataset, split, sweep_spec, seed, noise_bank=noise_bank, out_root=out_root,
                             workers=workers, progress=progress)
     return [{**row, **score_fn(level)} for row, level in levels]
+
+
+def model_sweep(config: Mapping[str, Any] | None = None, sweep_spec: list[dict] | None = None, *, split: str = "noise",
+                noise_bank: str | Path | None = None, out_root: str | Path | None = None, workers: int = 2,
+                progress: bool = True, log: Callable[[str], None] | None = None) -> list[dict]:
+    """Train the run's default model once and score it on every sweep level of ``split``.
+
+    ``config`` is a ``merbench run`` config (:mod:`merbench.runner.config`, same defaults): its
+    dataset, encoders (all fused, grouped by modality), fusion, search budget, ``seeds`` and
+    ``noise_seed`` (the corruption seed). Per seed the CV protocol trains on the clean Train&Val
+    split with every level as a test set, so all levels see the same fold models (logits averaged
+    over folds). Rows: ``{"corruption", "param", "value", "<metric>": mean, "<metric>_std": std}``.
+    """
+    from merbench import EMOTIONS, plugins
+    from merbench.datasets import open_dataset
+    from merbench.runner.config import build_config
+    from merbench.runner.features import build_table, load_split
+    from merbench.training.protocol import TrainConfig, cross_validate
+    from merbench.training.search import SPACES, sample_trials
+
+    say = log or (lambda message: None)
+    config = build_config(dict(config or {}))
+    dataset = open_dataset(config["dataset"], reader=config["reader"])
+    levels = corrupt_levels(dataset, split, sweep_spec, config["noise_seed"], noise_bank=noise_bank,
+                            out_root=out_root, workers=workers, progress=progress)
+    fusion_spec = plugins.get("fusion", config["fusion"])
+    frames = fusion_spec.card.get("input_level") == "frame"
+    by_modality = {m: list(names) for m, names in config["encoders"].items() if names}
+    encoders = [e for names in by_modality.values() for e in names]
+    inputs = ({e: [e] for e in encoders} if fusion_spec.card.get("branches") == "feature" else by_modality)
+    has_valence = bool(getattr(dataset, "has_valence", False))
+    table_options = dict(has_valence=has_valence, skip_missing=config["skip_missing"], frames=frames)
+
+    say(f"features of the clean Train&Val split and {len(levels)} levels of {split!r}: {', '.join(encoders)}")
+    load = dict(frames=frames, skip_missing=config["skip_missing"], device=config["device"])
+    train = build_table(load_split(dataset, "trainval", encoders, **load), inputs, labeled=True, **table_options)
+    tests = {f"level{i}": build_table(load_split(level, split, encoders, **load), inputs, labeled=True, **table_options)
+             for i, (_, level) in enumerate(levels)}
+    space = SPACES[config["search_space"]] if isinstance(config["search_space"], str) else config["search_space"]
+    train_config = TrainConfig(epochs=config["epochs"], batch_size=config["batch_size"],
+                               weight_decay=config["weight_decay"], folds=config["folds"],
+                               stratified=config["stratified"], unbiased=False,
+                               select="combined" if has_valence else "waf", device=config["device"])
+
+    def build(params):
+        return plugins.create("fusion", config["fusion"], input_dims=train.input_dims, num_classes=len(EMOTIONS),
+                              with_valence=has_valence, **{**config["fusion_params"], **params})
+
+    metrics = {name: plugins.create("metric", name) for name in ("waf", "acc")}
+    per_seed: dict[str, list[dict[str, float]]] = {key: [] for key in tests}
+    for seed in config["seeds"]:
+        say(f"training {config['fusion']} on {'+'.join(by_modality)} (seed {seed}, {config['trials']} trials)")
+        result = cross_validate(train, build, sample_trials(space, config["trials"], seed), config=train_config,
+                                seed=seed, test_tables=tests)
+        for key, table in tests.items():
+            truth = [EMOTIONS[i] for i in table.labels]
+            predicted = [EMOTIONS[i] for i in result.test_logits[key].argmax(1)]
+            per_seed[key].append({name: float(metric(truth, predicted)) for name, metric in metrics.items()})
+    rows = []
+    for (row, _), key in zip(levels, tests):
+        scores = {}
+        for name in metrics:
+            values = [s[name] for s in per_seed[key]]
+            scores[name], scores[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
+        rows.append({**row, **scores})
+    return rows
