@@ -84,10 +84,12 @@ def classifier_probabilities(row: Row, names: list[str], train_names: list[str])
 def _rows(config: dict[str, Any], ranking: dict[str, list[str]] | None) -> list[Row]:
     encoders = config["encoders"]
     rows = [Row(e, "feature", [m], [e]) for m, names in encoders.items() for e in names]
+    seen: set[tuple[str, ...]] = set()
     for combo in config["combinations"]:
         mods = [m for m in ("audio", "text", "visual") if m in combo and m in encoders]
-        if len(mods) < 2:
+        if len(mods) < 2 or tuple(mods) in seen:  # a combination may collapse onto another without some modality
             continue
+        seen.add(tuple(mods))
         chosen = top_n(ranking, config["topn"], mods) if ranking else [encoders[m][0] for m in mods]
         key = "+".join(SHORT[m] for m in mods) + (f" (top{config['topn']})" if ranking else "")
         rows.append(Row(key, "combination", mods, chosen))
