@@ -84,6 +84,33 @@ class FeatureTable:
         return table
 
 
+def standardizer(table: FeatureTable):
+    """A function z-scoring every input of a table with ``table``'s per-dimension mean and std.
+
+    Statistics come from the feature values of ``table`` only (never labels), over valid frames for
+    frame-level inputs; constant dimensions are left centred. Hand-crafted features (eGeMAPS spans
+    units from Hz to dB) otherwise train poorly with the baseline's MLPs."""
+    stats: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for key, arr in table.inputs.items():
+        if key.endswith("__mask"):
+            continue
+        if arr.ndim == 3:
+            mask = table.inputs.get(key + "__mask")
+            flat = arr[mask > 0] if mask is not None else arr.reshape(-1, arr.shape[-1])
+        else:
+            flat = arr
+        mean = flat.mean(axis=0, dtype=np.float64)
+        std = flat.std(axis=0, dtype=np.float64)
+        stats[key] = (mean.astype(np.float32), np.where(std > 1e-8, std, 1.0).astype(np.float32))
+
+    def apply(other: FeatureTable) -> FeatureTable:
+        inputs = {k: ((v - stats[k][0]) / stats[k][1]).astype(np.float32) if k in stats else v
+                  for k, v in other.inputs.items()}
+        return FeatureTable(list(other.names), inputs, other.labels, other.valence, other.source, list(other.skipped))
+
+    return apply
+
+
 def label_indices(labels: Sequence[str | None], names: Sequence[str], source: str) -> np.ndarray:
     """Class names -> indices into :data:`merbench.EMOTIONS` (``None`` -> :data:`UNLABELED`)."""
     lookup = {e: i for i, e in enumerate(EMOTIONS)}

@@ -15,6 +15,8 @@ Two Train&Val scores are reported:
     (trained on every fold but f) is then read at that epoch on fold f. The mean over f is reported.
     It costs one extra model per (fold, trial), trained in the same vectorised pass.
 
+Inputs are z-scored with the Train&Val rows' feature statistics (no labels involved; ``standardize``).
+
 Test predictions (MER-SEMI, MER-NOISE, the unlabeled pool) are the mean of the chosen trial's K fold
 models' logits (each at its best epoch), then argmax, as in the baseline.
 """
@@ -28,7 +30,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from merbench import EMOTIONS
-from merbench.training.data import FeatureTable, check_fold_classes, require_labels
+from merbench.training.data import FeatureTable, check_fold_classes, require_labels, standardizer
 from merbench.training.folds import make_folds
 from merbench.training.trainer import HISTORY_COLUMNS, Job, JobResult, VectorisedTrainer, selection_score
 
@@ -43,6 +45,7 @@ class TrainConfig:
     folds: int = 5
     stratified: bool = False
     unbiased: bool = True
+    standardize: bool = True  # z-score inputs with Train&Val feature statistics (label-free)
     select: str = "waf"  # "combined" for MER2023 tracks with valence
     device: str = "auto"
 
@@ -84,6 +87,11 @@ def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any
     """
     start = time.perf_counter()
     require_labels(table)
+    if config.standardize:
+        scale = standardizer(table)
+        table = scale(table)
+        extra_train = scale(extra_train) if extra_train is not None else None
+        test_tables = {name: scale(t) for name, t in (test_tables or {}).items()}
     n = len(table)
     folds = make_folds(table.labels, config.folds, seed, config.stratified)
     check_fold_classes(table.labels, folds, table.source)
