@@ -46,11 +46,11 @@ class StackedAdam:
                 continue
             shape = (-1,) + (1,) * (p.dim() - 1)
             grad = p.grad if self.weight_decay == 0 else p.grad.add(p, alpha=self.weight_decay)
-            if active is None:
+            if active is None:  # the hot path: in-place, two temporaries per parameter
                 m.lerp_(grad, 1 - self.beta1)
                 v.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
-                denom = (v.sqrt() / bias2_sqrt.view(shape)).add_(self.eps)
-                p.sub_(step_size.view(shape) * m / denom)
+                denom = v.sqrt().div_(bias2_sqrt.view(shape)).add_(self.eps)
+                p.addcdiv_(m * step_size.view(shape), denom, value=-1)
             else:
                 on = active.view(shape)
                 new_m = torch.lerp(m, grad, 1 - self.beta1)
