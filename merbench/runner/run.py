@@ -11,6 +11,7 @@ predictions, print the tables, and hand the trimodal classifier's probabilities 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,9 @@ def run(config: dict[str, Any] | None = None, *, console: Any = None, progress: 
     from merbench.datasets import open_dataset
 
     config = build_config(config)
+    manager = plugins.get_manager()
+    manager.hook.merbench_configure(config=config)
+    build_config(config)  # a plugin's amendments must still match the schema
     say = log or (lambda msg: None)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -137,7 +141,8 @@ def run(config: dict[str, Any] | None = None, *, console: Any = None, progress: 
     dataset = open_dataset(config["dataset"], reader=config["reader"])
     timings["dataset"] = time.perf_counter() - t0
     splits = dataset.splits()
-    tracks = {t: load_track(t) for t in config["tracks"] if t != "ov"}
+    # Train&Val cross-validation trains every model, so its scores are always reported with the others.
+    tracks = {t: load_track(t) for t in dict.fromkeys(["trainval", *config["tracks"]]) if t != "ov"}
     fusion_spec = plugins.get("fusion", config["fusion"])
     frames = fusion_spec.card.get("input_level") == "frame"
     branches = fusion_spec.card.get("branches", "modality")
@@ -158,13 +163,17 @@ def run(config: dict[str, Any] | None = None, *, console: Any = None, progress: 
     if "ov" in config["tracks"] and "ov" in splits:
         wanted["ov"] = dataset
     noise_dataset = None
-    if "noise" in tracks:
+    if "noise" in tracks and config["corrupt_noise"]:
         from merbench.corrupt.recipe import noise_test_set
 
         say(f"corrupting the NOISE split (challenge recipe, seed {config['noise_seed']})")
         noise_dataset = noise_test_set(dataset, seed=config["noise_seed"], progress=progress)
         timings["corrupt"] = time.perf_counter() - t
         wanted["noise"] = noise_dataset
+    elif "noise" in tracks:  # the release's NOISE clips are corrupted already (MER2024's test2noise clips)
+        say("NOISE split used as released (corrupt_noise: false)")
+        noise_dataset = dataset
+        wanted["noise"] = dataset
     split_features: dict[str, SplitFeatures] = {}
     for split, ds in wanted.items():
         if split not in ds.splits():
@@ -173,6 +182,8 @@ def run(config: dict[str, Any] | None = None, *, console: Any = None, progress: 
         split_features[split] = load_split(ds, split, all_encoders, frames=frames, skip_missing=skip,
                                            device=config["device"])
     timings["features"] = time.perf_counter() - t
+
+    manager.hook.merbench_run_start(run={"config": config, "dataset": dataset, "out": out})
 
     # -- training ------------------------------------------------------------------------------
     t = time.perf_counter()
@@ -220,7 +231,9 @@ def run(config: dict[str, Any] | None = None, *, console: Any = None, progress: 
         records += [Path(r["record"]) for r in ov_rows if r.get("record")]
         timings["ov"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    return RunResult(config, out, rows, records, ov_rows, ranking, timings)
+    result = RunResult(config, out, rows, records, ov_rows, ranking, timings)
+    manager.hook.merbench_run_finish(run=result, records=[json.loads(Path(p).read_text()) for p in records])
+    return result
 
 
 def _runs_dir() -> Path:

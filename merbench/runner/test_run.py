@@ -31,3 +31,40 @@ def test_run_trainval_and_semi_on_tiny_demo(tiny_demo, tmp_path, monkeypatch):
     sub = write_submission(tmp_path / "out" / "semi-attention-A+V.json", tmp_path / "sub.csv", split="unlabeled",
                            expected_names=pool)
     assert len(sub.read_text().splitlines()) == len(pool) + 1
+
+
+@pytest.mark.slow
+def test_noise_track_uses_a_released_noise_split_as_is(tiny_demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    from merbench import plugins
+    from merbench.hookspecs import hookimpl
+
+    seen = []
+
+    class Watcher:  # the lifecycle hooks fire around a run
+        @hookimpl
+        def merbench_configure(self, config):
+            seen.append("configure")
+
+        @hookimpl
+        def merbench_run_start(self, run):
+            seen.append("start")
+
+        @hookimpl
+        def merbench_run_finish(self, run, records):
+            seen.append(("finish", len(records)))
+
+    plugins.get_manager().pm.register(Watcher(), name="watcher")
+    try:
+        config = {"dataset": str(tiny_demo), "encoders": {"audio": ["egemaps"]}, "tracks": ["noise"], "trials": 1,
+                  "seeds": [0], "epochs": 1, "unbiased": False, "corrupt_noise": False,
+                  "search_space": {"hidden_dim": [16], "lr": [1e-3], "dropout": [0.2]}, "out": str(tmp_path / "out")}
+        result = run(config, progress=False)
+    finally:
+        plugins.get_manager().pm.unregister(name="watcher")
+    record = json.loads((tmp_path / "out" / "noise-attention-egemaps.json").read_text())
+    from merbench.datasets import open_dataset
+
+    assert record["dataset"]["corruption"] is None
+    assert record["dataset"]["manifest_hash"] == open_dataset(str(tiny_demo)).manifest_hash()
+    assert seen[:2] == ["configure", "start"] and seen[-1] == ("finish", len(result.records))
