@@ -31,7 +31,7 @@ from merbench.datasets.demo import face as facegen
 from merbench.datasets.demo import script, speech
 
 #: Bump when the generator's output changes, so caches keyed on the manifest never mix versions.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 SAMPLE_RATE = 16000
 FPS = 10
 FRAME_SIZE = 128
@@ -102,7 +102,9 @@ def plan(size: str, seed: int) -> dict:
 
 
 def _plan_clip(index: int, emotion: str, speaker: int, rng: np.random.Generator) -> ClipPlan:
-    audio_emotion = emotion if rng.random() > 0.08 else str(rng.choice(CONFUSABLE[emotion]))
+    # Audio is the strongest cue but not a sufficient one: some clips sound like a confusable emotion
+    # or are spoken flatly, which the face or the subtitle can correct (so fusion beats audio alone).
+    audio_emotion = emotion if rng.random() > 0.15 else str(rng.choice(CONFUSABLE[emotion]))
     r = rng.random()
     if r < 0.4:  # a poker face
         face_emotion, face_intensity = emotion, float(rng.uniform(0.0, 0.2))
@@ -112,7 +114,7 @@ def _plan_clip(index: int, emotion: str, speaker: int, rng: np.random.Generator)
     mode = str(rng.choice(list(script.TEXT_MODES), p=list(script.TEXT_MODES.values())))
     subtitle, subtitle_en = script.subtitle_for(emotion, mode, rng)
     label = emotion if rng.random() > LABEL_NOISE else str(rng.choice([e for e in EMOTIONS if e != emotion]))
-    audio_intensity = float(rng.uniform(0.6, 1.0))
+    audio_intensity = float(rng.uniform(0.35, 1.0))
     valence = VALENCE_MEAN[label] * (0.55 + 0.45 * audio_intensity) + rng.normal(0, 0.7)
     return ClipPlan(f"sample_{index + 1:08d}", index, speaker, emotion, label, round(float(np.clip(valence, -5, 5)), 2),
                     audio_emotion, audio_intensity, face_emotion, face_intensity, mode, subtitle, subtitle_en,

@@ -98,3 +98,14 @@ def test_generate_refuses_a_different_corpus(tiny_demo):
     with pytest.raises(FileExistsError, match="different demo corpus"):
         corpus.generate(tiny_demo, size="standard", seed=0)
     assert corpus.generate(tiny_demo, size="tiny", seed=0) == tiny_demo  # complete: returned as is
+
+
+def test_shipped_grouping_puts_class_names_and_noun_forms_with_their_synonyms():
+    from merbench.datasets.demo.script import OV_GROUPING_EXTRAS, ov_grouping
+
+    groups = ov_grouping()
+    words = [w for g in groups for w in g]
+    assert len(words) == len(set(words)), "a label may belong to one group only"
+    head_of = {w: g[0] for g in groups for w in g}
+    assert head_of["surprise"] == head_of["surprised"] and head_of["sadness"] == "sad"
+    assert all(head_of[w] == head for head, extra in OV_GROUPING_EXTRAS.items() for w in extra)
