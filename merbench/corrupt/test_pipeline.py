@@ -44,6 +44,9 @@ def test_writes_a_readable_logged_dataset(clean, tmp_path):
     assert (tmp_path / "out" / "transcription-merge.csv").read_text(encoding="utf-8").startswith("name,chinese")
     reopened = CorruptedDataset(tmp_path / "out")
     assert reopened.manifest_hash() == noisy.manifest_hash()
+    from merbench.datasets import detect_layout
+
+    assert detect_layout(tmp_path / "out") == "corrupted"  # opens without --reader
 
 
 def test_same_seed_is_byte_identical_across_workers_and_another_seed_differs(clean, tmp_path):

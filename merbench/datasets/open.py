@@ -8,6 +8,7 @@ from merbench.contracts.dataset import Dataset
 
 #: File that marks each layout, in the order they are tried.
 LAYOUT_MARKERS = (
+    ("corruption.json", "corrupted"),  # first: a corrupted copy also holds the processed layout's files
     ("demo.json", "demo"),
     ("label-6way.npz", "mer-processed"),
     ("label-disdim.csv", "mer2024"),
