@@ -5,7 +5,6 @@ import json
 from click.testing import CliRunner
 
 from merbench.cli.main import cli
-from merbench.testing.data import tiny_demo  # noqa: F401  (fixture)
 
 
 def test_corrupt_command_writes_and_resumes(tiny_demo, tmp_path):

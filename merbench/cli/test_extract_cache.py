@@ -7,7 +7,6 @@ import pytest
 from click.testing import CliRunner
 
 from merbench.cli.main import cli
-from merbench.testing.data import tiny_dataset, tiny_demo  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

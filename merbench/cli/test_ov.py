@@ -6,7 +6,6 @@ from merbench.cli.ov import ov
 
 # tiny_causal_lm comes from merbench/ov/conftest.py's fixture definition
 from merbench.ov.conftest import tiny_causal_lm  # noqa: F401
-from merbench.testing.data import tiny_dataset, tiny_demo  # noqa: F401
 
 
 def test_ov_score_reads_the_challenge_csv_and_a_grouping_file(tmp_path):

@@ -6,7 +6,6 @@ import pytest
 from click.testing import CliRunner
 
 from merbench.cli.main import cli
-from merbench.testing.data import tiny_demo  # noqa: F401  (fixture)
 
 
 @pytest.mark.slow

@@ -7,7 +7,6 @@ import pytest
 
 from merbench.contracts.dataset import Dataset, Sample
 from merbench.media import write_video, write_wav
-from merbench.testing.data import tiny_dataset, tiny_demo  # noqa: F401  (also where the pytest plugin does not load)
 
 
 class FolderDataset(Dataset):

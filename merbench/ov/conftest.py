@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-# The demo-corpus fixtures (owned by merbench.testing.data); imported here so these tests do not
-# depend on whether the merbench pytest plugin re-exports them yet.
-from merbench.testing.data import tiny_dataset, tiny_demo  # noqa: F401
-
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|{{ message['role'] }}|> {{ message['content'] }} <|end|> {% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>{% endif %}"
