@@ -39,14 +39,4 @@ class Mer2024Dataset(TableDataset):
         for name, path in pool.items():
             self._add(Sample(name, video=path), path)
         self._split("unlabeled", list(pool))
-        transcripts = self.root / "label-transcription.csv"
-        if transcripts.is_file():
-            self._read_subtitles(transcripts, {"chinese": "subtitle", "english": "subtitle_en"})
-        else:
-            self._problem("warning", transcripts, "no subtitles", "add the file, or fill it with `merbench transcribe`")
-        if subtitles_en:
-            self._read_subtitles(Path(subtitles_en), {"english": "subtitle_en"})
-        if test_labels:
-            self._read_test_labels(Path(test_labels))
-        if ov_labels:
-            self._read_ov_labels(Path(ov_labels))
+        self._read_release_text(self.root / "label-transcription.csv", subtitles_en, test_labels, ov_labels)

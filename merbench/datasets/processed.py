@@ -47,17 +47,7 @@ class ProcessedDataset(TableDataset):
         if unlabeled:
             self._split("unlabeled", unlabeled)
         self._attach_media()
-        transcripts = self.root / "transcription-merge.csv"
-        if transcripts.is_file():
-            self._read_subtitles(transcripts, {"chinese": "subtitle", "english": "subtitle_en"})
-        else:
-            self._problem("warning", transcripts, "no subtitles", "add the file, or fill it with `merbench transcribe`")
-        if subtitles_en:
-            self._read_subtitles(Path(subtitles_en), {"english": "subtitle_en"})
-        if test_labels:
-            self._read_test_labels(Path(test_labels))
-        if ov_labels:
-            self._read_ov_labels(Path(ov_labels))
+        self._read_release_text(self.root / "transcription-merge.csv", subtitles_en, test_labels, ov_labels)
 
     def _load_corpora(self, path: Path) -> dict[str, dict]:
         if not path.is_file():

@@ -109,6 +109,21 @@ class TableDataset(Dataset):
             names.append(name)
         return names
 
+    def _read_release_text(self, transcripts: Path, subtitles_en: str | Path | None, test_labels: str | Path | None,
+                           ov_labels: str | Path | None) -> None:
+        """The checked ``name,chinese[,english]`` transcripts of a release, then the optional extra files
+        a user passes for what the release lacks (English subtitles, hidden test labels, OV labels)."""
+        if transcripts.is_file():
+            self._read_subtitles(transcripts, {"chinese": "subtitle", "english": "subtitle_en"})
+        else:
+            self._problem("warning", transcripts, "no subtitles", "add the file, or fill it with `merbench transcribe`")
+        if subtitles_en:
+            self._read_subtitles(Path(subtitles_en), {"english": "subtitle_en"})
+        if test_labels:
+            self._read_test_labels(Path(test_labels))
+        if ov_labels:
+            self._read_ov_labels(Path(ov_labels))
+
     def _read_test_labels(self, path: Path) -> None:
         """``name,split,discrete[,valence]`` labels of hidden test subsets (published after a challenge)."""
         by_split: dict[str, list[str]] = {}
