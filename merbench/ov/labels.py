@@ -26,6 +26,10 @@ _EDGE = " \t\r\n\"'`.!?*()[]{}<>"
 _SUBJECTS = ("the ", "he ", "she ", "they ", "i ", "we ", "speaker", "character")
 #: quantifying lead-ins around a label: "a mix of sadness", "a hint of relief", "a sense of loss"
 _HEDGE = re.compile(r"^(?:(?:a|an|some)\s+)?(?:(?:mix|hint|sense|feeling|touch|bit|degree|state|lot|little)\s+of\s+)+")
+#: connective words a split can leave at a label's edges: "including guilt", "but also pride",
+#: "emotion of loneliness", "anger and", "fear of" (the label is what remains)
+_LEADING = re.compile(r"^(?:(?:including|but also|also|but|and|or|emotions?\s+of|feelings?\s+of)\s+)+")
+_TRAILING = re.compile(r"(?:\s+(?:and|or|of|but|with|to))+$")
 _STOPWORDS = {"the", "and", "or", "it", "this", "that", "some", "mix", "emotions", "emotion", "feelings", "including"}
 #: answers meaning "no label"
 _NONE = {"", "none", "n/a", "na", "null", "empty", "unknown", "no emotion", "no emotions", "nothing"}
@@ -90,6 +94,7 @@ def _split_bare(text: str) -> list[str]:
 def _clean(label: str, max_words: int) -> str | None:
     label = _BULLET.sub("", label).strip(_EDGE).strip().lower()
     label = _HEDGE.sub("", re.sub(r"\s+", " ", label)).strip(_EDGE)
+    label = _TRAILING.sub("", _LEADING.sub("", label)).strip(_EDGE)
     if label in _NONE or label in _STOPWORDS or len(label.split(" ")) > max_words or label.startswith(_SUBJECTS) or len(label) < 3 and label.isascii():
         return None
     return label

@@ -60,3 +60,9 @@ def test_parse_labels_reads_small_model_answers(text, expected):
 def test_parse_labels_drops_lead_ins_and_stopwords():
     text = "The speaker feels: a mix of sadness, a hint of relief, the, a sense of adventure, relief"
     assert parse_labels(text) == ["sadness", "relief", "adventure"]
+
+
+def test_connectives_left_at_label_edges_are_dropped():
+    # SmolLM2 writes these; a split on "and"/"," leaves the connective behind
+    text = "['anger and', 'fear of', 'emotion of loneliness', 'including guilt', 'but also pride']"
+    assert parse_labels(text) == ["anger", "fear", "loneliness", "guilt", "pride"]
