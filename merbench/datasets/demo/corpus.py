@@ -31,7 +31,7 @@ from merbench.datasets.demo import face as facegen
 from merbench.datasets.demo import script, speech
 
 #: Bump when the generator's output changes, so caches keyed on the manifest never mix versions.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 SAMPLE_RATE = 16000
 FPS = 10
 FRAME_SIZE = 128

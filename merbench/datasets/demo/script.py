@@ -98,9 +98,9 @@ def ov_vocabulary() -> list[str]:
 #: per-sample grouping of the union of true and predicted labels would, so "surprise" matches
 #: "surprised" and "sadness" matches "sad".
 OV_GROUPING_EXTRAS: dict[str, list[str]] = {
-    "neutral": ["calmness", "peaceful", "neutrality"],
+    "neutral": ["calmness", "peaceful", "neutrality", "relaxed"],
     "angry": ["anger", "rage", "mad", "irritation", "annoyance", "fury"],
-    "happy": ["happiness", "joy", "glad", "pleased", "cheerfulness", "delight"],
+    "happy": ["happiness", "joy", "glad", "pleased", "cheerfulness", "delight", "satisfied", "satisfaction"],
     "sad": ["sadness", "sorrow", "unhappy", "upset", "grief", "gloom"],
     "worried": ["worry", "anxiety", "nervousness", "concerned", "concern", "unease"],
     "surprised": ["surprise", "astonishment", "amazement", "shock"],
@@ -108,11 +108,11 @@ OV_GROUPING_EXTRAS: dict[str, list[str]] = {
     "excited": ["excitement"],
     "disappointed": ["disappointment"],
     "frustrated": ["frustration"],
-    "confused": ["confusion"],
+    "confused": ["confusion", "uncertain", "uncertainty"],
     "lonely": ["loneliness"],
     "relieved": ["relief"],
     "grateful": ["gratitude"],
-    "helpless": ["helplessness", "hopelessness"],
+    "helpless": ["helplessness", "hopelessness", "despair", "desperate", "desperation"],
     "resentful": ["resentment"],
     "tired": ["tiredness", "fatigue"],
 }
