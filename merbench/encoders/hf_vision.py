@@ -24,6 +24,16 @@ from merbench.encoders.hf import HFEncoder, checkpoint_path
 FRAME_BATCH = 64
 
 
+def _load_image_model(encoder: HFEncoder, device: str) -> None:
+    """The checkpoint's image processor (PIL backend: torchvision would pull a second torch) and model."""
+    from transformers import AutoImageProcessor, AutoModel
+
+    path = checkpoint_path(encoder.checkpoint)
+    kwargs = encoder.pretrained_kwargs()
+    encoder.processor = AutoImageProcessor.from_pretrained(path, backend="pil", **kwargs)
+    encoder.model = encoder.place(AutoModel.from_pretrained(path, **kwargs), device)
+
+
 class ImageEncoder(HFEncoder):
     modality = "visual"
     input_kind = "faces"
@@ -40,12 +50,7 @@ class ImageEncoder(HFEncoder):
         return {"max_frames": self.max_frames}
 
     def load(self, device: str = "cpu") -> None:
-        from transformers import AutoImageProcessor, AutoModel
-
-        path = checkpoint_path(self.checkpoint)
-        kwargs = self.pretrained_kwargs()
-        self.processor = AutoImageProcessor.from_pretrained(path, backend="pil", **kwargs)
-        self.model = self.place(AutoModel.from_pretrained(path, **kwargs), device)
+        _load_image_model(self, device)
         self.is_clip = hasattr(self.model, "get_image_features")
 
     def _embed(self, images: np.ndarray) -> np.ndarray:
@@ -93,12 +98,7 @@ class VideoMAEEncoder(HFEncoder):
         return {"max_frames": self.max_frames}
 
     def load(self, device: str = "cpu") -> None:
-        from transformers import AutoImageProcessor, AutoModel
-
-        path = checkpoint_path(self.checkpoint)
-        kwargs = self.pretrained_kwargs()
-        self.processor = AutoImageProcessor.from_pretrained(path, backend="pil", **kwargs)
-        self.model = self.place(AutoModel.from_pretrained(path, **kwargs), device)
+        _load_image_model(self, device)
         self.num_frames = int(self.model.config.num_frames)
 
     def encode(self, batch: list[np.ndarray]) -> EncoderOutput:
