@@ -6,6 +6,12 @@ next multiple of that many seconds (5 by default, at most 30): MER clips are 2-1
 fraction of the work. Items are batched only with items padded to the same length, so a clip's
 features never depend on its batch. ``pad_seconds=30`` is the standard Whisper window.
 Clips longer than 30 s are truncated to 30 s (Whisper's limit).
+
+The log-mel features are computed with numpy's BLAS held to one thread. Idle OpenBLAS threads spin
+on the cores CTranslate2's OpenMP threads need next, which made every encoder call about twice as
+slow on 2 cores; and the int8 encoder turns the last-bit differences between BLAS thread counts
+into visibly different states, so a fixed thread count also makes the features the same on every
+machine (version 2; version 1 features depended on the core count).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from importlib.metadata import version
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from merbench.contracts.encoder import Encoder, EncoderOutput
 
@@ -28,7 +35,7 @@ class FasterWhisperEncoder(Encoder):
     modality = "audio"
     input_kind = "waveform"
     sample_rate = SAMPLE_RATE
-    version = "1"
+    version = "2"
     default_layers = "last"
     batch_size = 8
 
@@ -78,8 +85,9 @@ class FasterWhisperEncoder(Encoder):
             frames = window // HOP
             for start in range(0, len(members), self.batch_size):
                 group = members[start:start + self.batch_size]
-                feats = np.stack([extractor(np.pad(batch[i][:window], (0, window - len(batch[i][:window]))),
-                                            padding=0)[:, :frames] for i in group]).astype(np.float32)
+                with threadpool_limits(limits=1, user_api="blas"):
+                    feats = np.stack([extractor(np.pad(batch[i][:window], (0, window - len(batch[i][:window]))),
+                                                padding=0)[:, :frames] for i in group]).astype(np.float32)
                 out = np.array(self.model.model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=True))
                 for k, i in enumerate(group):
                     states[i] = out[k]
