@@ -24,6 +24,11 @@ class FusionOutput:
 class Fusion(nn.Module):
     #: "utterance" for (B, D) inputs, "frame" for (B, T, D) inputs with a mask
     input_level: str = "utterance"
+    #: True when every parameter sits in an ``nn.Linear``, every buffer in a ``BufferDropout``, and
+    #: ``forward`` treats all leading dimensions as batch (negative ``dim=`` arguments, no ``x.shape[0]``).
+    #: The trainer then stacks the (fold, trial) models into batched matmuls instead of vmap, which is
+    #: several times faster on CPU (merbench.training.ensemble; it checks the claim once per group).
+    stackable: bool = False
 
     def __init__(self, input_dims: Mapping[str, int], num_classes: int, with_valence: bool = False) -> None:
         super().__init__()

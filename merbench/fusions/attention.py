@@ -20,6 +20,8 @@ from merbench.fusions.layers import Heads, MLPEncoder
 
 
 class AttentionFusion(Fusion):
+    stackable = True
+
     def __init__(self, input_dims: Mapping[str, int], num_classes: int, with_valence: bool = False, *,
                  hidden_dim: int = 128, dropout: float = 0.3, weights: str = "softmax") -> None:
         super().__init__(input_dims, num_classes, with_valence)
@@ -37,6 +39,8 @@ class AttentionFusion(Fusion):
         weights = self.attention(self.fusion(torch.cat(hidden, dim=-1)))
         if self.weighting == "softmax":
             weights = torch.softmax(weights, dim=-1)
-        z = (torch.stack(hidden, dim=-1) * weights.unsqueeze(-2)).sum(-1)
+        z = hidden[0] * weights[..., :1]
+        for m in range(1, len(hidden)):
+            z = z + hidden[m] * weights[..., m : m + 1]
         logits, valence = self.heads(z)
         return FusionOutput(logits=logits, valence=valence, weights=weights)

@@ -12,6 +12,8 @@ from merbench.fusions.layers import BufferDropout, Heads, MLPEncoder
 
 
 class ConcatMLPFusion(Fusion):
+    stackable = True
+
     def __init__(self, input_dims: Mapping[str, int], num_classes: int, with_valence: bool = False, *,
                  hidden_dim: int = 128, dropout: float = 0.3) -> None:
         super().__init__(input_dims, num_classes, with_valence)

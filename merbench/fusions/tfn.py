@@ -17,6 +17,8 @@ from merbench.fusions.layers import BufferDropout, Heads, MLPEncoder
 
 
 class TensorFusion(Fusion):
+    stackable = True
+
     def __init__(self, input_dims: Mapping[str, int], num_classes: int, with_valence: bool = False, *,
                  hidden_dim: int = 128, dropout: float = 0.3, tensor_dim: int = 16) -> None:
         super().__init__(input_dims, num_classes, with_valence)

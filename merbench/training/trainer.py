@@ -3,29 +3,38 @@
 Why it is fast (protocol.md "What the baseline code actually does" trains one fold and one trial at a
 time, with a DataLoader, scoring every test set every epoch):
 
-* Models whose parameters have the same shapes are stacked with :func:`torch.func.stack_module_state`
-  and run as one model through :func:`torch.func.vmap`; one :class:`~merbench.training.optim.StackedAdam`
-  steps them all with each model's own learning rate (Adam and L2 weight decay act element-wise, so a
-  stacked step equals one ``torch.optim.Adam`` step of each model on its own). A model whose epoch
-  has fewer batches (a smaller training part) sits the remaining steps out.
+* Models whose parameters have the same shapes are stacked and run as one
+  (:mod:`merbench.training.ensemble`: batched matmuls for fusions that declare ``stackable``, vmap
+  otherwise); one :class:`~merbench.training.optim.StackedAdam` steps them all with each model's own
+  learning rate (Adam and L2 weight decay act element-wise, so a stacked step equals one
+  ``torch.optim.Adam`` step of each model on its own). Models are stacked in learning-rate order, so
+  the fused Adam kernel runs once per learning rate. A model whose epoch has fewer batches (a smaller
+  training part) sits the remaining steps out.
 * Every model still sees its own shuffled mini-batches of ``batch_size`` (drop_last=False), its own
   initialisation (seeded per job) and its own dropout masks and rate (rates live in buffers, see
   :class:`merbench.fusions.layers.BufferDropout`). Each model's loss is the mean over its own batch.
+  Shuffles (and, for stackable fusions, dropout masks) come from streams seeded per job, so a model
+  trains the same whatever it is stacked with.
+* On CPU, torch's batched matmul runs each call on one core, so a group of stackable models is split
+  into one shard per CPU thread and the shards train in parallel threads (results do not change).
 * Only validation sets are scored during training (tensor WAF, all models at once). The best epoch's
   weights are kept per model, and test sets are predicted once per kept model afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
-from torch.func import functional_call, stack_module_state, vmap
+from torch.func import functional_call
 
 from merbench.training.data import FeatureTable
+from merbench.training.ensemble import make_ensemble
 from merbench.training.metrics import COMBINED_MSE_WEIGHT, batched_waf_acc
 from merbench.training.optim import StackedAdam
 
@@ -79,7 +88,8 @@ class VectorisedTrainer:
 
     def __init__(self, build: Callable[[Mapping[str, Any]], torch.nn.Module], *, num_classes: int,
                  epochs: int = 100, batch_size: int = 32, weight_decay: float = 1e-5, device: str = "auto",
-                 select: str = "waf", seed: int = 0, progress: Callable[[int], None] | None = None) -> None:
+                 select: str = "waf", seed: int = 0, progress: Callable[[int], None] | None = None,
+                 workers: int | None = None) -> None:
         self.build = build
         self.num_classes = num_classes
         self.epochs = epochs
@@ -89,6 +99,7 @@ class VectorisedTrainer:
         self.select = select
         self.seed = seed
         self.progress = progress
+        self.workers = workers  # None: one per torch CPU thread on CPU, one on an accelerator
         self._shapes: dict[tuple, tuple] = {}
 
     # -- training ------------------------------------------------------------------------------
@@ -99,11 +110,50 @@ class VectorisedTrainer:
         groups: dict[tuple, list[int]] = {}
         for i, job in enumerate(jobs):
             groups.setdefault(self._group_key(job), []).append(i)
+        for members in groups.values():
+            members.sort(key=lambda i: (float(jobs[i].params["lr"]), i))
+        workers = self._workers()
+        tasks = []
+        for g, (_, members) in enumerate(sorted(groups.items(), key=lambda kv: min(kv[1]))):
+            for shard in self._shards(members, jobs, workers):
+                tasks.append((g, shard, self._build_models([jobs[i] for i in shard])))  # global RNG: main thread only
+
+        def run(task: tuple[int, list[int], list[torch.nn.Module]]) -> tuple[list[int], list[JobResult]]:
+            g, shard, models = task
+            return shard, self._fit_group([jobs[i] for i in shard], models, inputs, labels, valence, g)
+
         results: list[JobResult | None] = [None] * len(jobs)
-        for g, (key, members) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0])):
-            for i, res in zip(members, self._fit_group([jobs[i] for i in members], inputs, labels, valence, g)):
+        if len(tasks) > 1 and workers > 1 and all(self._stackable(jobs[shard[0]]) for _, shard, _ in tasks):
+            with _one_thread_per_worker(), ThreadPoolExecutor(workers, initializer=torch.set_num_threads,
+                                                              initargs=(1,)) as pool:
+                finished = list(pool.map(run, tasks))
+        else:
+            finished = [run(task) for task in tasks]
+        for shard, shard_results in finished:
+            for i, res in zip(shard, shard_results):
                 results[i] = res
         return results  # type: ignore[return-value]
+
+    def _workers(self) -> int:
+        if self.workers is not None:
+            return max(1, int(self.workers))
+        return torch.get_num_threads() if self.device.type == "cpu" else 1
+
+    def _shards(self, members: list[int], jobs: list[Job], workers: int) -> list[list[int]]:
+        """A group split into up to ``workers`` contiguous shards trained in parallel threads.
+
+        Only stackable fusions are split: their models draw shuffles and dropout masks from their own
+        seeded streams, and a batched matmul gives each model the same bits whatever else is in the
+        batch, so the split changes speed, never results (test_trainer.py checks it). vmap'd fusions
+        draw dropout from torch's global generator, so they stay one group on one thread.
+        """
+        if not self._stackable(jobs[members[0]]) or workers < 2:
+            return [members]
+        return [part.tolist() for part in np.array_split(np.asarray(members), min(workers, len(members)))]
+
+    def _stackable(self, job: Job) -> bool:
+        with torch.device("meta"):
+            return bool(getattr(self.build(self._fusion_params(job)), "stackable", False))
 
     def _fusion_params(self, job: Job) -> dict[str, Any]:
         return {k: v for k, v in job.params.items() if k != "lr"}
@@ -118,26 +168,26 @@ class VectorisedTrainer:
         shapes = self._shapes[cache_key]
         return shapes
 
-    def _fit_group(self, jobs: list[Job], inputs, labels, valence, group_index: int) -> list[JobResult]:
-        dev, bs, m = self.device, self.batch_size, len(jobs)
+    def _build_models(self, jobs: list[Job]) -> list[torch.nn.Module]:
         models = []
         for job in jobs:
             torch.manual_seed(job.init_seed)
-            models.append(self.build(self._fusion_params(job)).to(dev))
-        params, buffers = stack_module_state(models)
-        params = {k: v.detach().clone().requires_grad_(True) for k, v in params.items()}
+            models.append(self.build(self._fusion_params(job)).to(self.device))
+        return models
+
+    def _fit_group(self, jobs: list[Job], models: list[torch.nn.Module], inputs, labels, valence,
+                   group_index: int) -> list[JobResult]:
+        dev, bs, m = self.device, self.batch_size, len(jobs)
         base = copy.deepcopy(models[0]).to("meta")
         with_valence = valence is not None and getattr(base, "with_valence", False)
-
-        def forward(p, b, x):
-            out = functional_call(base, (p, b), (x,))
-            return (out.logits, out.valence) if with_valence else (out.logits,)
-
-        batched_forward = vmap(forward, randomness="different")
+        torch.manual_seed(self.seed * 1_000_003 + group_index)  # dropout masks of vmap'd fusions
+        shuffle_seeds, dropout_seeds = zip(*(np.random.SeedSequence(job.init_seed).generate_state(2).tolist()
+                                             for job in jobs))
+        shufflers = [torch.Generator().manual_seed(s) for s in shuffle_seeds]
+        ensemble = make_ensemble(models, with_valence, list(dropout_seeds), dev)
+        params, buffers = ensemble.params, ensemble.buffers
         optimizer = StackedAdam(list(params.values()), torch.tensor([float(job.params["lr"]) for job in jobs]),
                                 weight_decay=self.weight_decay)
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + group_index)
-        torch.manual_seed(self.seed * 1_000_003 + group_index)  # dropout masks
 
         val_index, val_valid = _pad([job.val for job in jobs], dev)
         train_sets = [torch.as_tensor(job.train, device=dev) for job in jobs]
@@ -151,16 +201,16 @@ class VectorisedTrainer:
         best_val = torch.zeros(m, val_index.shape[1], device=dev) if with_valence else None
 
         for epoch in range(self.epochs):
-            base.train()
+            ensemble.train(True)
             order = torch.full((m, n_batches * bs), -1, dtype=torch.long, device=dev)
             for i, rows in enumerate(train_sets):
-                order[i, : len(rows)] = rows[torch.randperm(len(rows), generator=generator).to(dev)]
+                order[i, : len(rows)] = rows[torch.randperm(len(rows), generator=shufflers[i]).to(dev)]
             order = order.view(m, n_batches, bs)
             for step in range(n_batches):
                 idx = order[:, step]
                 valid = (idx >= 0).to(torch.float32)
                 safe = idx.clamp_min(0)
-                outs = batched_forward(params, buffers, {k: v[safe] for k, v in inputs.items()})
+                outs = ensemble({k: v[safe] for k, v in inputs.items()})
                 per_sample = torch.nn.functional.cross_entropy(
                     outs[0].reshape(-1, self.num_classes), labels[safe].reshape(-1), reduction="none").view(m, -1)
                 loss = ((per_sample * valid).sum(1) / valid.sum(1).clamp_min(1.0)).sum()
@@ -172,8 +222,8 @@ class VectorisedTrainer:
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step(valid.any(1) if step >= min_batches else None)
-            scores, logits, val_pred = self._evaluate(batched_forward, base, params, buffers, inputs, labels, valence,
-                                                      val_index, val_valid, with_valence)
+            scores, logits, val_pred = self._evaluate(ensemble, inputs, labels, valence, val_index, val_valid,
+                                                      with_valence)
             history[:, epoch] = scores
             current = selection_score(scores, self.select)
             improved = current > best
@@ -194,24 +244,22 @@ class VectorisedTrainer:
             n_val = len(job.val)
             results.append(JobResult(
                 history=history[i], best_epoch=int(best_epoch[i]), best_score=float(best[i]),
-                state={k: v[i].detach().cpu() for k, v in best_state.items()},
+                state=ensemble.member_state(i, best_state),
                 val_logits=best_logits[i, :n_val].cpu().numpy(),
                 val_valence=None if best_val is None else best_val[i, :n_val].cpu().numpy(),
                 module=base))
         return results
 
     @torch.no_grad()
-    def _evaluate(self, batched_forward, base, params, buffers, inputs, labels, valence, val_index, val_valid,
-                  with_valence):
-        base.eval()
+    def _evaluate(self, ensemble, inputs, labels, valence, val_index, val_valid, with_valence):
+        ensemble.train(False)
         m, v = val_index.shape
         width = sum(int(np.prod(t.shape[1:])) for t in inputs.values())
         chunk = max(1, _EVAL_CHUNK_FLOATS // max(1, v * width))
         logits_parts, valence_parts = [], []
         for a in range(0, m, chunk):
-            sl = slice(a, a + chunk)
-            outs = batched_forward({k: p[sl] for k, p in params.items()}, {k: b[sl] for k, b in buffers.items()},
-                                   {k: t[val_index[sl]] for k, t in inputs.items()})
+            sl = slice(None) if chunk >= m else slice(a, a + chunk)
+            outs = ensemble({k: t[val_index[sl]] for k, t in inputs.items()}, members=sl)
             logits_parts.append(outs[0])
             if with_valence:
                 valence_parts.append(outs[1])
@@ -226,7 +274,7 @@ class VectorisedTrainer:
             has = val_valid & torch.isfinite(target)
             err = ((val_pred - torch.nan_to_num(target)) ** 2 * has).sum(1) / has.sum(1).clamp_min(1)
             scores[:, 2] = err.cpu().numpy()
-        base.train()
+        ensemble.train(True)
         return scores, logits, val_pred
 
     # -- prediction ----------------------------------------------------------------------------
@@ -245,6 +293,17 @@ class VectorisedTrainer:
                 valence.append(out.valence.cpu().numpy())
         module.train()
         return np.concatenate(logits), (np.concatenate(valence) if valence else None)
+
+
+@contextlib.contextmanager
+def _one_thread_per_worker():
+    """Intra-op threads off while worker threads run shards (one core each), restored afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
