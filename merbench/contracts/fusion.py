@@ -26,8 +26,8 @@ class Fusion(nn.Module):
     input_level: str = "utterance"
     #: True when every parameter sits in an ``nn.Linear``, every buffer in a ``BufferDropout``, and
     #: ``forward`` treats all leading dimensions as batch (negative ``dim=`` arguments, no ``x.shape[0]``).
-    #: The trainer then stacks the (fold, trial) models into batched matmuls instead of vmap, which is
-    #: several times faster on CPU (merbench.training.ensemble; it checks the claim once per group).
+    #: The trainer then stacks the (fold, trial) models into batched matmuls split over the CPU threads
+    #: instead of vmap, which is faster (merbench.training.ensemble; it checks the claim once per group).
     stackable: bool = False
 
     def __init__(self, input_dims: Mapping[str, int], num_classes: int, with_valence: bool = False) -> None:
