@@ -1,7 +1,7 @@
 """The extraction loop and the read API: :func:`extract`, :func:`load_features`, :func:`load_frames`.
 
-``extract`` decodes media on a thread pool while the encoder runs, batches clips of similar length
-(the encoders pad and mask), pools every layer per utterance, and appends each finished batch to the cache as an
+``extract`` decodes media on a thread pool while the encoder runs, batches clips (the encoders pad
+and mask), pools every layer per utterance, and appends each finished batch to the cache as an
 atomic part (see :mod:`merbench.cache.store`). It only does what is missing, so a re-run after a
 crash or a kill resumes. A clip that fails is recorded with its one-line error; past
 ``max_failed`` (a fraction of the requested clips) the run stops with :class:`ExtractionError`.
@@ -29,9 +29,6 @@ from merbench.encoders.layers import LayerPolicy, frames_of, mean_over_time, sel
 
 IMPORT_PREFIX = "import:"
 DEFAULT_MAX_FAILED = 0.05
-#: clips are decoded this many batches ahead and batched by length within that window; encoders are
-#: batch-invariant (their contract), so this changes speed (less padding), never features
-SORT_WINDOW = 4
 
 
 class ExtractionError(RuntimeError):
@@ -162,19 +159,15 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, todo: list[s
         it = iter(todo)
         for name in it:
             queue.append(pool.submit(load, name))
-            if len(queue) >= 2 * batch_size * SORT_WINDOW:
+            if len(queue) >= 2 * batch_size:
                 break
-        ready: list[tuple[str, Any, str | None]] = []
-        while queue or ready:
-            if not ready:  # the next window of decoded clips, shortest first: batches pad little
-                while queue and len(ready) < batch_size * SORT_WINDOW:
-                    ready.append(queue.popleft().result())
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        queue.append(pool.submit(load, nxt))
-                # popped from the end: shortest first, clips that failed to load last (after the good work)
-                ready.sort(key=lambda loaded: _length(loaded[1]) if loaded[2] is None else float("inf"), reverse=True)
-            batch = [ready.pop() for _ in range(min(batch_size, len(ready)))]
+        while queue:
+            batch = []
+            while queue and len(batch) < batch_size:
+                batch.append(queue.popleft().result())
+                nxt = next(it, None)
+                if nxt is not None:
+                    queue.append(pool.submit(load, nxt))
             failed = {n: err for n, _, err in batch if err is not None}
             items = [(n, x) for n, x, err in batch if err is None]
             full = [(n, x) for n, x in items if not is_empty(x)]
@@ -202,10 +195,6 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, todo: list[s
         store.write_batch([], None, None, None, {name: "empty input and no other clip to learn the feature size from; "
                                                  "extract it together with non-empty clips"})
     return False
-
-
-def _length(item: Any) -> int:
-    return len(item) if hasattr(item, "__len__") else 0
 
 
 def _encode(encoder: Encoder, items: list[tuple[str, Any]], failed: dict[str, str], frames: bool):
