@@ -34,7 +34,7 @@ import torch
 from torch.func import functional_call
 
 from merbench.training.data import FeatureTable
-from merbench.training.ensemble import make_ensemble
+from merbench.training.ensemble import VmapEnsemble, make_ensemble
 from merbench.training.metrics import COMBINED_MSE_WEIGHT, batched_waf_acc
 from merbench.training.optim import StackedAdam
 
@@ -100,7 +100,7 @@ class VectorisedTrainer:
         self.seed = seed
         self.progress = progress
         self.workers = workers  # None: one per torch CPU thread on CPU, one on an accelerator
-        self._shapes: dict[tuple, tuple] = {}
+        self._architectures: dict[tuple, tuple[tuple, bool]] = {}
 
     # -- training ------------------------------------------------------------------------------
     def fit(self, table: FeatureTable, jobs: list[Job]) -> list[JobResult]:
@@ -144,29 +144,32 @@ class VectorisedTrainer:
 
         Only stackable fusions are split: their models draw shuffles and dropout masks from their own
         seeded streams, and a batched matmul gives each model the same bits whatever else is in the
-        batch, so the split changes speed, never results (test_trainer.py checks it). vmap'd fusions
+        batch, so the split changes speed, never results (test_ensemble.py checks it). vmap'd fusions
         draw dropout from torch's global generator, so they stay one group on one thread.
         """
         if not self._stackable(jobs[members[0]]) or workers < 2:
             return [members]
         return [part.tolist() for part in np.array_split(np.asarray(members), min(workers, len(members)))]
 
-    def _stackable(self, job: Job) -> bool:
-        with torch.device("meta"):
-            return bool(getattr(self.build(self._fusion_params(job)), "stackable", False))
-
     def _fusion_params(self, job: Job) -> dict[str, Any]:
         return {k: v for k, v in job.params.items() if k != "lr"}
 
-    def _group_key(self, job: Job) -> tuple:
+    def _architecture(self, job: Job) -> tuple[tuple, bool]:
+        """The job's parameter shapes and whether its fusion is stackable, from one meta build per setting."""
         fusion_params = self._fusion_params(job)
         cache_key = tuple(sorted((k, repr(v)) for k, v in fusion_params.items()))
-        if cache_key not in self._shapes:
+        if cache_key not in self._architectures:
             with torch.device("meta"):
                 module = self.build(fusion_params)
-            self._shapes[cache_key] = tuple((k, tuple(v.shape)) for k, v in module.state_dict().items())
-        shapes = self._shapes[cache_key]
-        return shapes
+            shapes = tuple((k, tuple(v.shape)) for k, v in module.state_dict().items())
+            self._architectures[cache_key] = (shapes, bool(getattr(module, "stackable", False)))
+        return self._architectures[cache_key]
+
+    def _group_key(self, job: Job) -> tuple:
+        return self._architecture(job)[0]
+
+    def _stackable(self, job: Job) -> bool:
+        return self._architecture(job)[1]
 
     def _build_models(self, jobs: list[Job]) -> list[torch.nn.Module]:
         models = []
@@ -180,11 +183,12 @@ class VectorisedTrainer:
         dev, bs, m = self.device, self.batch_size, len(jobs)
         base = copy.deepcopy(models[0]).to("meta")
         with_valence = valence is not None and getattr(base, "with_valence", False)
-        torch.manual_seed(self.seed * 1_000_003 + group_index)  # dropout masks of vmap'd fusions
         shuffle_seeds, dropout_seeds = zip(*(np.random.SeedSequence(job.init_seed).generate_state(2).tolist()
                                              for job in jobs))
         shufflers = [torch.Generator().manual_seed(s) for s in shuffle_seeds]
         ensemble = make_ensemble(models, with_valence, list(dropout_seeds), dev)
+        if isinstance(ensemble, VmapEnsemble):  # its dropout masks come from torch's global generator
+            torch.manual_seed(self.seed * 1_000_003 + group_index)
         params, buffers = ensemble.params, ensemble.buffers
         optimizer = StackedAdam(list(params.values()), torch.tensor([float(job.params["lr"]) for job in jobs]),
                                 weight_decay=self.weight_decay)
