@@ -5,11 +5,13 @@ the demo's eGeMAPS 88 / MiniLM 384 / FER 7 dims, or a cached run's features with
 identical folds, hyper-parameter trials, epochs, batch size, Adam and weight decay:
 
 * baseline-style (the MER2024 baseline's ``main-release.py``, zeroQiaoba/MERTools): one fold and one
-  trial at a time; every epoch its ``train_or_eval_model`` runs over the train loader, the validation
-  loader and every test loader (here the unlabeled pool and the SEMI set), each a torch DataLoader of
-  batch 32 whose per-batch loss and outputs are collected on the CPU, then scored (WAF, ACC).
-  ``--baseline-eval full`` scores validation and test sets in one forward pass instead (a faster
-  loop than the baseline's, the lower bound of the speed-up);
+  trial at a time; samples come from a Dataset of per-sample dicts batched by the collater of
+  MERTools' ``Data_Feat``; every epoch its ``train_or_eval_model`` runs over the train loader, the
+  validation loader and every test loader (here the unlabeled pool and the SEMI set), each a torch
+  DataLoader of batch 32 whose per-batch names, logits, labels and loss are collected on the CPU,
+  then scored (WAF, ACC) -- the training pass included; evaluation runs without ``torch.no_grad``
+  and every epoch's results are kept, as there. ``--baseline-eval full`` scores validation and test
+  sets in one no-grad forward pass instead (a faster loop than the baseline's: a lower bound);
 * merbench: :func:`merbench.training.protocol.cross_validate` (every fold x trial stacked and
   trained together, validation only during training, test sets once per kept model). Its nested
   unbiased score is switched off here so both train the same number of models.
@@ -44,32 +46,70 @@ def synthetic(n: int, seed: int, dims=(("audio", 88), ("text", 384), ("visual", 
     return FeatureTable([f"s{i}" for i in range(n)], inputs, labels.astype(np.int64), source="synthetic")
 
 
+class BaselineFeatureData:
+    """MERTools' ``toolkit/dataloader`` ``Data_Feat`` for utterance-level features: ``__getitem__``
+    returns one dict per sample (a row per modality, ``emo``, ``val``, ``name``) and ``collater`` builds
+    each batch with ``torch.FloatTensor(np.array(rows))``, as the baseline's DataLoaders do."""
+
+    def __init__(self, table) -> None:
+        self.table = table
+        self.modalities = list(table.inputs)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, index: int) -> dict:
+        instance = {m: self.table.inputs[m][index] for m in self.modalities}
+        instance.update(emo=int(self.table.labels[index]), val=-10.0, name=self.table.names[index])  # -10: no valence
+        return instance
+
+    def collater(self, instances: list[dict]):
+        batch = {m: torch.FloatTensor(np.array([inst[m] for inst in instances])) for m in self.modalities}
+        emos = torch.LongTensor([inst["emo"] for inst in instances])
+        vals = torch.FloatTensor([inst["val"] for inst in instances])
+        return batch, emos, vals, [inst["name"] for inst in instances]
+
+
+def train_or_eval_model(model, dataloader, optimizer=None, train=False) -> dict:
+    """MERTools ``main-release.py``'s function of that name (emotion head only): one pass over a loader
+    that collects names, logits, labels and losses on the CPU per batch, steps the optimiser when
+    training, and scores the pass (WAF and ACC) -- for the training pass too."""
+    vidnames, emo_probs, emo_labels, losses = [], [], [], []
+    model.train(train)
+    for batch, emos, _vals, bnames in dataloader:
+        if train:
+            optimizer.zero_grad()
+        vidnames += bnames
+        logits = model(batch).logits
+        loss = torch.nn.functional.cross_entropy(logits, emos)
+        emo_probs.append(logits.data.cpu().numpy())
+        emo_labels.append(emos.data.cpu().numpy())
+        losses.append(loss.data.cpu().numpy())
+        if train:
+            loss.backward()
+            optimizer.step()
+    preds, labels = np.concatenate(emo_probs).argmax(1), np.concatenate(emo_labels)
+    return {"names": vidnames, "loss": float(np.mean(losses)), "emoprobs": np.concatenate(emo_probs),
+            "emoacc": accuracy_score(labels, preds), "emofscore": f1_score(labels, preds, average="weighted", zero_division=0)}
+
+
 def baseline_loop(table, tests, trials, folds, epochs, batch_size, seed, evaluation="loader"):
     """The baseline's structure: for trial, for fold: build, then per epoch train, validate and test every set."""
-    from torch.utils.data import DataLoader, TensorDataset
+    from torch.utils.data import DataLoader
 
     from merbench import plugins
 
-    names = list(table.inputs)
-    tensors = [torch.as_tensor(table.inputs[n]) for n in names]
-    labels = torch.as_tensor(table.labels)
-    test_sets = [([torch.as_tensor(t.inputs[n]) for n in names], torch.as_tensor(t.labels)) for t in tests]
+    def loader(part, shuffle=False, generator=None):
+        data = BaselineFeatureData(part)
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle, collate_fn=data.collater, generator=generator)
 
-    def score(model, xs, y):
-        """One evaluation pass as the baseline's train_or_eval_model(train=False) does it; returns WAF."""
-        if evaluation == "full":
-            return f1_score(y, model(dict(zip(names, xs))).logits.argmax(1), average="weighted", zero_division=0)
-        probs, truth, losses = [], [], []
-        for *batch, target in DataLoader(TensorDataset(*xs, y), batch_size=batch_size, shuffle=False):
-            logits = model(dict(zip(names, batch))).logits
-            losses.append(torch.nn.functional.cross_entropy(logits, target).data.cpu().numpy())
-            probs.append(logits.data.cpu().numpy())
-            truth.append(target.data.cpu().numpy())
-        pred = np.concatenate(probs).argmax(1)
-        truth = np.concatenate(truth)
-        accuracy_score(truth, pred)  # the baseline computes ACC with WAF on every pass
-        return f1_score(truth, pred, average="weighted", zero_division=0)
+    def full_pass(model, part) -> dict:  # --baseline-eval full: one forward pass, no per-batch collection
+        with torch.no_grad():
+            model.eval()
+            logits = model({m: torch.as_tensor(v) for m, v in part.inputs.items()}).logits
+        return {"emofscore": f1_score(part.labels, logits.argmax(1), average="weighted", zero_division=0)}
 
+    test_loaders = [loader(t) for t in tests]
     best_trial = -1.0
     for k, trial in enumerate(trials):
         fold_scores = []
@@ -77,25 +117,23 @@ def baseline_loop(table, tests, trials, folds, epochs, batch_size, seed, evaluat
             torch.manual_seed(seed * 1_000_003 + k * 101 + f)
             model = plugins.create("fusion", "attention", input_dims=table.input_dims, num_classes=6,
                                    hidden_dim=trial["hidden_dim"], dropout=trial["dropout"])
-            opt = torch.optim.Adam(model.parameters(), lr=trial["lr"], weight_decay=1e-5)
-            train = np.setdiff1d(np.arange(len(table)), val)
-            loader = DataLoader(TensorDataset(*[t[train] for t in tensors], labels[train]), batch_size=batch_size,
-                                shuffle=True, generator=torch.Generator().manual_seed(seed + f))
-            best = -1.0
+            optimizer = torch.optim.Adam(model.parameters(), lr=trial["lr"], weight_decay=1e-5)
+            train_loader = loader(table.subset(np.setdiff1d(np.arange(len(table)), val)), shuffle=True,
+                                  generator=torch.Generator().manual_seed(seed + f))
+            eval_part = table.subset(val)
+            eval_loader = loader(eval_part)
+            whole_store, whole_metrics = [], []
             for _ in range(epochs):
-                model.train()
-                for *xs, y in loader:
-                    loss = torch.nn.functional.cross_entropy(model(dict(zip(names, xs))).logits, y)
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                model.eval()
-                with torch.no_grad():
-                    waf = score(model, [t[val] for t in tensors], labels[val])
-                    for xs, y in test_sets:  # the baseline predicts every test set every epoch
-                        score(model, xs, y)
-                best = max(best, waf)
-            fold_scores.append(best)
+                train_or_eval_model(model, train_loader, optimizer, train=True)
+                if evaluation == "full":
+                    epoch_store = {"eval": full_pass(model, eval_part)}
+                    epoch_store.update({f"test{j + 1}": full_pass(model, t) for j, t in enumerate(tests)})
+                else:  # without torch.no_grad, as in the baseline
+                    epoch_store = {"eval": train_or_eval_model(model, eval_loader)}
+                    epoch_store.update({f"test{j + 1}": train_or_eval_model(model, t) for j, t in enumerate(test_loaders)})
+                whole_metrics.append(epoch_store["eval"]["emofscore"])
+                whole_store.append(epoch_store)  # every epoch's test predictions are kept, as the baseline does
+            fold_scores.append(max(whole_metrics))
         best_trial = max(best_trial, float(np.mean(fold_scores)))
     return best_trial
 
