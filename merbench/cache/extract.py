@@ -1,19 +1,21 @@
 """The extraction loop and the read API: :func:`extract`, :func:`load_features`, :func:`load_frames`.
 
-``extract`` decodes media on a thread pool while the encoder runs, batches clips (the encoders pad
-and mask), pools every layer per utterance, and appends each finished batch to the cache as an
-atomic part (see :mod:`merbench.cache.store`). It only does what is missing, so a re-run after a
-crash or a kill resumes. A clip that fails is recorded with its one-line error; past
+``extract`` decodes media on a thread pool while the encoder runs, batches clips by a fixed plan
+(:func:`batch_plan`: sorted by size, so the encoders pad and mask little), pools every layer per
+utterance, and appends each finished batch to the cache as an atomic part (see
+:mod:`merbench.cache.store`). Encoders that declare ``concurrent_encode`` encode one batch per core
+at once on CPU. It only does what is missing, so a re-run after a crash or a kill resumes. A clip that fails is recorded with its one-line error; past
 ``max_failed`` (a fraction of the requested clips) the run stops with :class:`ExtractionError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import sys
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -97,10 +99,12 @@ def _unique(names: Iterable[str]) -> list[str]:
 
 def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | None = None, *, device: str = "auto",
             batch_size: int | None = None, progress: bool = True, frames: bool = False,
-            max_failed: float = DEFAULT_MAX_FAILED, workers: int | None = None, **encoder_params: Any) -> Path:
+            max_failed: float = DEFAULT_MAX_FAILED, workers: int | None = None, retry_failed: bool = True,
+            **encoder_params: Any) -> Path:
     """Extract what is missing of ``names`` (default: every sample) into the keyed HDF5 cache.
 
     Returns the cache file's path. ``frames=True`` also stores frame-level features.
+    ``retry_failed=False`` leaves clips whose failure is recorded alone.
     Raises :class:`ExtractionError` when more than ``max_failed`` of the clips failed (their
     errors stay listed in the file; finished clips are kept).
     """
@@ -108,13 +112,18 @@ def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | Non
     wanted = _unique(names if names is not None else (s.name for s in dataset.iter_all()))
     store = resolved.store
     with store.writing():
-        done = store.index(with_frames=frames)
-        todo = [n for n in wanted if n not in done]
+        skip = set(store.index(with_frames=frames))
+        if not retry_failed:
+            skip |= set(store.failed())
         aborted = None
-        if todo:
-            _load_once(resolved.encoder, resolve_device(device))
-            aborted = _run(dataset, resolved, store, todo, len(wanted), batch_size=batch_size, progress=progress,
-                           frames=frames, max_failed=max_failed, workers=workers)
+        if any(n not in skip for n in wanted):
+            device = resolve_device(device)
+            _load_once(resolved.encoder, device)
+            size = batch_size or getattr(resolved.encoder, "batch_size", 16)
+            batches = [todo for todo in ([n for n in batch if n not in skip]
+                                         for batch in batch_plan(dataset, resolved.encoder, wanted, size)) if todo]
+            aborted = _run(dataset, resolved, store, batches, len(wanted), progress=progress, frames=frames,
+                           max_failed=max_failed, workers=workers, encode_workers=_encode_workers(resolved.encoder, device))
         store.compact()
     failed = store.failed()
     failed = {n: failed[n] for n in wanted if n in failed}
@@ -127,6 +136,23 @@ def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | Non
     return store.path
 
 
+def batch_plan(dataset: Dataset, encoder: Encoder, names: Sequence[str], batch_size: int) -> list[list[str]]:
+    """The batches ``names`` are encoded in: sorted by input size (see
+    :func:`merbench.encoders.inputs.input_size`; ties keep the requested order), then cut every
+    ``batch_size``.
+
+    Sorting keeps padding low. The plan depends only on the requested clips, never on what is already
+    cached: a resumed run re-encodes exactly the batches (less their finished clips) that an
+    uninterrupted run would, so padded encoders, whose outputs move with a batch's composition by
+    float rounding, give the same bits either way.
+    """
+    from merbench.encoders.inputs import input_size
+
+    sizes = [input_size(encoder, dataset.sample(name)) for name in names]
+    ordered = [names[i] for i in sorted(range(len(names)), key=lambda i: sizes[i])]  # stable sort
+    return [ordered[start:start + batch_size] for start in range(0, len(ordered), batch_size)]
+
+
 def _load_once(encoder: Encoder, device: str) -> None:
     """Load weights unless this encoder object was already loaded on ``device`` by an earlier call."""
     if getattr(encoder, "_merbench_loaded_on", None) != device:
@@ -134,13 +160,26 @@ def _load_once(encoder: Encoder, device: str) -> None:
         encoder._merbench_loaded_on = device
 
 
-def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, todo: list[str], total: int, *,
-         batch_size: int | None, progress: bool, frames: bool, max_failed: float, workers: int | None) -> bool:
-    """Encode ``todo`` in batches; returns True when it stopped early for too many failures."""
+def _encode_workers(encoder: Encoder, device: str) -> int:
+    """Batches encoded at once: one per core for a CPU encoder that declares ``concurrent_encode``."""
+    if device != "cpu" or not getattr(encoder, "concurrent_encode", False):
+        return 1
+    from merbench.threads import cpu_workers
+
+    return cpu_workers()
+
+
+def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: list[list[str]], total: int, *,
+         progress: bool, frames: bool, max_failed: float, workers: int | None, encode_workers: int) -> bool:
+    """Encode ``batches``, each written to the store as soon as it is done; returns True when it
+    stopped early for too many failures.
+
+    Media are decoded on ``workers`` threads, a batch or two ahead of the encoder. With
+    ``encode_workers`` > 1 that many batches are encoded at once (so a kill loses at most that many).
+    """
     from merbench.encoders.inputs import is_empty, prepare
 
     encoder = resolved.encoder
-    batch_size = batch_size or getattr(encoder, "batch_size", 16)
     workers = workers or max(2, min(8, os.cpu_count() or 2))
     shape = _stored_shape(store)
     pending_empty: list[str] = []
@@ -153,44 +192,60 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, todo: list[s
         except Exception as exc:  # recorded against the clip, never skipped silently
             return name, None, _one_line(exc)
 
-    bar = _Progress(progress, resolved.name, len(todo))
-    with bar, ThreadPoolExecutor(max_workers=workers) as pool:
-        queue: deque = deque()
-        it = iter(todo)
-        for name in it:
-            queue.append(pool.submit(load, name))
-            if len(queue) >= 2 * batch_size:
+    def encode(loaded: list[tuple[str, Any, str | None]]):
+        failed = {n: err for n, _, err in loaded if err is not None}
+        items = [(n, x) for n, x, err in loaded if err is None]
+        empty = [n for n, x in items if is_empty(x)]
+        encoded = _encode(encoder, [(n, x) for n, x in items if not is_empty(x)], failed, frames)
+        return len(loaded), failed, empty, encoded
+
+    bar = _Progress(progress, resolved.name, sum(len(b) for b in batches))
+    threads = contextlib.nullcontext()
+    if encode_workers > 1:
+        from merbench.threads import one_torch_thread_per_worker
+
+        threads = one_torch_thread_per_worker()
+    with bar, threads, ThreadPoolExecutor(max_workers=workers) as decoders, \
+            ThreadPoolExecutor(max_workers=encode_workers) as encoders:
+        decoding: deque = deque()
+        planned = iter(batches)
+        running: set = set()
+        stop = False
+        while True:
+            while len(decoding) < encode_workers + 1 and not stop:  # decode ahead of the encoders
+                batch = next(planned, None)
+                if batch is None:
+                    break
+                decoding.append([decoders.submit(load, name) for name in batch])
+            while decoding and len(running) < encode_workers and not stop:
+                running.add(encoders.submit(encode, [f.result() for f in decoding.popleft()]))
+            if not running:
                 break
-        while queue:
-            batch = []
-            while queue and len(batch) < batch_size:
-                batch.append(queue.popleft().result())
-                nxt = next(it, None)
-                if nxt is not None:
-                    queue.append(pool.submit(load, nxt))
-            failed = {n: err for n, _, err in batch if err is not None}
-            items = [(n, x) for n, x, err in batch if err is None]
-            full = [(n, x) for n, x in items if not is_empty(x)]
-            empty = [n for n, x in items if is_empty(x)]
-            ok_names, pooled, lengths, frame_list = _encode(encoder, full, failed, frames)
-            if pooled is not None:
-                shape = pooled.shape[1:]
-            pending_empty += empty
-            if shape is not None and pending_empty:
-                ok_names += pending_empty
-                zeros = np.zeros((len(pending_empty), *shape), np.float32)
-                pooled = zeros if pooled is None else np.concatenate([pooled, zeros])
-                lengths = np.concatenate([np.zeros(0, np.int64) if lengths is None else lengths,
-                                          np.zeros(len(pending_empty), np.int64)])
-                if frames:
-                    frame_list = (frame_list or []) + [np.zeros((0, *shape), np.float32)] * len(pending_empty)
-                pending_empty = []
-            if ok_names or failed:
-                store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed)
-            n_failed += len(failed)
-            bar.advance(len(batch), n_failed)
-            if n_failed > limit:
-                return True
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                n_loaded, failed, empty, (ok_names, pooled, lengths, frame_list) = future.result()
+                if pooled is not None:
+                    shape = pooled.shape[1:]
+                pending_empty += empty
+                if shape is not None and pending_empty:
+                    ok_names += pending_empty
+                    zeros = np.zeros((len(pending_empty), *shape), np.float32)
+                    pooled = zeros if pooled is None else np.concatenate([pooled, zeros])
+                    lengths = np.concatenate([np.zeros(0, np.int64) if lengths is None else lengths,
+                                              np.zeros(len(pending_empty), np.int64)])
+                    if frames:
+                        frame_list = (frame_list or []) + [np.zeros((0, *shape), np.float32)] * len(pending_empty)
+                    pending_empty = []
+                if ok_names or failed:
+                    store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed)
+                n_failed += len(failed)
+                bar.advance(n_loaded, n_failed)
+                stop = stop or n_failed > limit  # finish (and keep) the batches already running, start no more
+        for futures in decoding:
+            for f in futures:
+                f.cancel()
+    if stop:
+        return True
     for name in pending_empty:  # every input was empty: the output size is unknown
         store.write_batch([], None, None, None, {name: "empty input and no other clip to learn the feature size from; "
                                                  "extract it together with non-empty clips"})
@@ -290,7 +345,9 @@ def _ready(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, fr
         if not extract_missing:
             raise CacheError(f"{resolved.name}: {len(missing)} clips not in the cache (first: {missing[0]}); "
                              f"run `merbench extract --encoder {resolved.name}` or pass extract_missing=True")
-        extract(dataset, encoder, missing, device=device, frames=frames, **encoder_params)
+        # every requested clip, not only the missing ones: the batch plan is made over the request, so
+        # clips missing after an interrupted run are batched as an uninterrupted run batches them
+        extract(dataset, encoder, names, device=device, frames=frames, retry_failed=False, **encoder_params)
     return resolved
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 import h5py
 import numpy as np
 import pytest
 
 from merbench.cache import CacheError, ExtractionError, FeatureStore, extract, import_features, load_features, load_frames
-from merbench.cache.extract import resolve
+from merbench.cache.extract import batch_plan, resolve
 from merbench.cache.test_helpers import WavDataset
 from merbench.contracts.encoder import Encoder, EncoderOutput
 
@@ -87,13 +89,30 @@ def test_killed_batch_is_dropped_and_rerun_completes(wav_dataset):
     assert store.verify(expected=wav_dataset.names) == []
 
 
+def test_batches_follow_a_size_sorted_plan_that_a_resumed_run_keeps(wav_dataset, monkeypatch):
+    extraction = importlib.import_module("merbench.cache.extract")  # the package exports a function of that name
+    plan = batch_plan(wav_dataset, CountingEncoder(), wav_dataset.names, 2)
+    sizes = [(wav_dataset.root / f"{n}.wav").stat().st_size for batch in plan for n in batch]
+    assert sizes == sorted(sizes) and sorted(n for b in plan for n in b) == wav_dataset.names
+    encoded: list[list[str]] = []
+    real_encode = extraction._encode
+    monkeypatch.setattr(extraction, "_encode", lambda enc, items, *a: encoded.append([n for n, _ in items]) or real_encode(enc, items, *a))
+    extract(wav_dataset, CountingEncoder(), plan[1], progress=False)  # as if a run had written only this batch
+    encoded.clear()
+    extract(wav_dataset, CountingEncoder(), progress=False, batch_size=2)
+    assert encoded == [plan[0]] + plan[2:], "the resumed run encodes the uninterrupted run's remaining batches"
+
+
 def test_failed_clip_is_recorded_and_threshold_fails_the_run(tmp_path, cache_root):
     data = WavDataset(tmp_path / "data", n=6, broken=("clip04",))
     with pytest.raises(ExtractionError, match=r"1 of 6 clips failed .*clip04"):
         extract(data, CountingEncoder(), progress=False, batch_size=2)
     store = resolve(data, CountingEncoder()).store
     assert list(store.failed()) == ["clip04"] and "clip04.wav" in store.failed()["clip04"]
-    assert len(store.index()) == 5, "finished clips are kept"
+    plan = batch_plan(data, CountingEncoder(), data.names, 2)
+    through_failure = next(i for i, batch in enumerate(plan) if "clip04" in batch) + 1
+    finished = {n for batch in plan[:through_failure] for n in batch} - {"clip04"}
+    assert set(store.index()) == finished, "the run stops after the batch that crossed the limit and keeps what finished"
     extract(data, CountingEncoder(), progress=False, max_failed=0.5)  # tolerated when the user allows it
     with pytest.raises(CacheError, match="clip04"):
         load_features(data, CountingEncoder(), ["clip04"])

@@ -43,6 +43,11 @@ class Encoder(abc.ABC):
     default_layers: str = "last"
     #: clips per :meth:`encode` call when the caller gives no batch size
     batch_size: int = 16
+    #: True when :meth:`encode` may run on several threads at once (on CPU, torch ops with one
+    #: intra-op thread each): the extractor then encodes one batch per core in parallel, which pays
+    #: off for models too small to keep a core's intra-op threads busy. Leave False for encoders whose
+    #: runtime is not thread-safe or already uses every core.
+    concurrent_encode: bool = False
 
     def load(self, device: str = "cpu") -> None:
         """Load weights onto ``device`` ("cpu", "cuda", "cuda:1"); called once before encoding."""

@@ -91,6 +91,7 @@ class HFEncoder(Encoder):
 
     default_layers = "last"
     batch_size = 8
+    concurrent_encode = True  # torch forward passes under inference_mode share the weights read-only
 
     def __init__(self, checkpoint: str, revision: str = "main", dtype: str = "float32",
                  trust_remote_code: bool = False, batch_size: int | None = None) -> None:

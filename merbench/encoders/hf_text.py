@@ -10,6 +10,7 @@ Valid tokens are packed to the front of each row, so padding side and position n
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,9 @@ class HFTextEncoder(HFEncoder):
         path = checkpoint_path(self.checkpoint)
         kwargs = self.pretrained_kwargs()
         self.tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+        # a fast tokenizer sets its padding/truncation state on every call: concurrent calls (see
+        # Encoder.concurrent_encode) would race on it ("Already borrowed"), so tokenising is serialised
+        self._tokenize_lock = threading.Lock()
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         self.model = self.place(AutoModel.from_pretrained(path, **kwargs), device)
@@ -54,8 +58,9 @@ class HFTextEncoder(HFEncoder):
     def encode(self, batch: list[str]) -> EncoderOutput:
         import torch
 
-        enc = self.tokenizer(list(batch), padding=True, truncation=True, max_length=self.max_length,
-                             return_tensors="pt", return_special_tokens_mask=True)
+        with self._tokenize_lock:
+            enc = self.tokenizer(list(batch), padding=True, truncation=True, max_length=self.max_length,
+                                 return_tensors="pt", return_special_tokens_mask=True)
         keep = enc["attention_mask"].bool()
         if self.exclude_special_tokens:
             keep &= ~enc["special_tokens_mask"].bool()

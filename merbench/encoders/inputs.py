@@ -5,6 +5,7 @@ An encoder may define ``prepare(sample)`` to override this (e.g. a custom frame 
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from merbench.contracts.dataset import Sample
@@ -36,6 +37,23 @@ def prepare(encoder: Encoder, sample: Sample) -> Any:
         frames, _ = read_frames(sample.video, max_frames=getattr(encoder, "max_frames", None))
         return frames
     raise ValueError(f"encoder {encoder.name!r} has unknown input_kind {kind!r}")
+
+
+def input_size(encoder: Encoder, sample: Sample) -> int:
+    """How big ``sample``'s input to ``encoder`` is, known without decoding: the size in bytes of the
+    media file it reads, or the text's length. The extractor sorts clips by it into batches that need
+    little padding; it only orders work, so an unreadable file counts 0 (its error comes when decoded).
+    An encoder with a custom ``prepare`` may define ``input_size(sample)`` too."""
+    custom = getattr(encoder, "input_size", None)
+    if custom is not None:
+        return int(custom(sample))
+    if encoder.input_kind == "text":
+        return len(getattr(sample, getattr(encoder, "text_field", "subtitle")) or "")
+    path = (sample.audio or sample.video) if encoder.input_kind == "waveform" else sample.video
+    try:
+        return os.path.getsize(path) if path is not None else 0
+    except OSError:
+        return 0
 
 
 def is_empty(item: Any) -> bool:

@@ -113,3 +113,28 @@ def test_unresolvable_hub_revision_is_one_clear_line(monkeypatch, tmp_path):
     with pytest.raises(CheckpointError, match="pass checkpoint=<local folder> or revision=<40-hex commit>"):
         resolve_revision("TencentGameMate/chinese-hubert-large", "main")
     assert resolve_revision("x/y", "a" * 40) == "a" * 40
+
+
+@pytest.mark.parametrize("name,family", [("chinese-hubert-large", "hubert"), ("chinese-macbert-base", "bert")])
+def test_concurrent_extraction_gives_the_same_bits_as_serial(name, family, tiny_model, tmp_path, monkeypatch):
+    """``concurrent_encode``: one batch per core on CPU (forced to 2 here) changes speed, never features.
+
+    Both runs use one intra-op thread per batch: torch kernels split reductions by thread count, so a
+    different count alone moves features by float rounding (~3e-8 here).
+    """
+    from merbench.cache import extract, load_features
+    from merbench.cache.test_helpers import WavDataset
+    from merbench.threads import one_torch_thread_per_worker
+
+    data = WavDataset(tmp_path / "data", n=12)
+    monkeypatch.setattr("merbench.threads.cpu_workers", lambda: 2)
+    features = {}
+    for concurrent in (True, False):
+        monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / f"cache-{concurrent}"))
+        encoder = plugins.create("encoder", name, checkpoint=tiny_model(family))
+        assert encoder.concurrent_encode
+        encoder.concurrent_encode = concurrent
+        with one_torch_thread_per_worker():
+            extract(data, encoder, device="cpu", batch_size=3, progress=False)
+        features[concurrent] = load_features(data, encoder, data.names, layers="all")
+    np.testing.assert_array_equal(features[True], features[False])

@@ -23,7 +23,6 @@ time, with a DataLoader, scoring every test set every epoch):
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ import numpy as np
 import torch
 from torch.func import functional_call
 
+from merbench.threads import cpu_workers, one_torch_thread_per_worker
 from merbench.training.data import FeatureTable
 from merbench.training.ensemble import VmapEnsemble, make_ensemble
 from merbench.training.metrics import COMBINED_MSE_WEIGHT, batched_waf_acc
@@ -124,7 +124,7 @@ class VectorisedTrainer:
 
         results: list[JobResult | None] = [None] * len(jobs)
         if len(tasks) > 1 and workers > 1 and all(self._stackable(jobs[shard[0]]) for _, shard, _ in tasks):
-            with _one_thread_per_worker(), ThreadPoolExecutor(workers, initializer=torch.set_num_threads,
+            with one_torch_thread_per_worker(), ThreadPoolExecutor(workers, initializer=torch.set_num_threads,
                                                               initargs=(1,)) as pool:
                 finished = list(pool.map(run, tasks))
         else:
@@ -137,7 +137,7 @@ class VectorisedTrainer:
     def _workers(self) -> int:
         if self.workers is not None:
             return max(1, int(self.workers))
-        return torch.get_num_threads() if self.device.type == "cpu" else 1
+        return cpu_workers() if self.device.type == "cpu" else 1
 
     def _shards(self, members: list[int], jobs: list[Job], workers: int) -> list[list[int]]:
         """A group split into up to ``workers`` contiguous shards trained in parallel threads.
@@ -297,17 +297,6 @@ class VectorisedTrainer:
                 valence.append(out.valence.cpu().numpy())
         module.train()
         return np.concatenate(logits), (np.concatenate(valence) if valence else None)
-
-
-@contextlib.contextmanager
-def _one_thread_per_worker():
-    """Intra-op threads off while worker threads run shards (one core each), restored afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
