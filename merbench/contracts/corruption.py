@@ -41,3 +41,10 @@ class Corruption(abc.ABC):
     @abc.abstractmethod
     def params(self) -> dict[str, Any]:
         """The parameters that change the output; part of the feature-cache key."""
+
+    def data_identity(self) -> dict[str, Any]:
+        """Identity of data outside :meth:`params` that the output depends on (a noise bank's files
+        and their sizes, say), JSON-able; part of the cache keys with the parameters, so when that
+        data changes the corrupted clips and their features are made again instead of reused.
+        Empty for corruptions that read no data."""
+        return {}

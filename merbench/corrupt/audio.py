@@ -10,6 +10,7 @@ clip is quieter than the clean one; the log says which clips were rescaled).
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,8 @@ def mix_at_snr(clean: np.ndarray, noise: np.ndarray, snr: float) -> tuple[np.nda
 
 @functools.lru_cache(maxsize=8)
 def bank_files(bank: str) -> tuple[str, ...]:
-    """Audio files of a noise bank folder, relative and sorted, so a seed picks the same files anywhere."""
+    """Audio files of a noise bank folder, relative and sorted, so a seed picks the same files anywhere.
+    Listed once per process (cached): a bank changed while merbench runs is seen by the next run."""
     root = Path(bank)
     if not root.is_dir():
         raise CorruptionParamError(
@@ -100,6 +102,16 @@ class SpeechNoise(BaseCorruption):
                 "dataset's noise_bank: `merbench corrupt --recipe challenge` fills it in)"
             )
         bank_files(str(Path(params["bank"]).expanduser().resolve()))  # fail now, not at the first clip
+
+    def data_identity(self) -> dict[str, Any]:
+        """The bank's files (relative names) and sizes: adding, removing or replacing a noise file
+        changes which noise a seed draws, so it must change the keys. (The bank is listed once per
+        process, see :func:`bank_files`.)"""
+        bank = Path(self._params["bank"]).expanduser().resolve()
+        digest = hashlib.sha256()
+        for rel in bank_files(str(bank)):
+            digest.update(f"{rel}\t{(bank / rel).stat().st_size}\n".encode())
+        return {"bank": f"sha256:{digest.hexdigest()[:16]}"}
 
     def corrupt(self, media, rng, params):
         if media.audio is None:

@@ -107,8 +107,16 @@ def build_steps(steps: Iterable[Any]) -> list[Corruption]:
 
 
 def describe_steps(corruptions: Sequence[Corruption]) -> list[dict]:
-    """The steps as they go in ``Dataset.corruption`` and the feature-cache key."""
-    return [{"name": c.name, "version": c.version, "params": c.params()} for c in corruptions]
+    """The steps as they go in ``Dataset.corruption`` and the cache keys; a step whose corruption
+    reads outside data also carries that data's identity (:meth:`Corruption.data_identity`)."""
+    described = []
+    for c in corruptions:
+        step = {"name": c.name, "version": c.version, "params": c.params()}
+        data = c.data_identity()
+        if data:
+            step["data"] = data
+        described.append(step)
+    return described
 
 
 def clip_rng(seed: int, name: str, step: int) -> np.random.Generator:

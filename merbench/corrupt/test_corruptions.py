@@ -183,3 +183,22 @@ def test_missing_or_empty_noise_bank_is_one_line(tmp_path):
         plugins.create("corruption", "speech-noise", bank=str(tmp_path / "nowhere"))
     with pytest.raises(CorruptionParamError, match="noise bank holds no"):
         plugins.create("corruption", "speech-noise", bank=str(tmp_path))
+
+
+def test_noise_bank_files_enter_the_key(noise_bank, tmp_path_factory):
+    import shutil
+
+    from merbench.corrupt import describe_steps
+    from merbench.corrupt.audio import bank_files
+    from merbench.media import write_wav
+
+    def described(bank):
+        return describe_steps(build_steps([("speech-noise", {"bank": str(bank)})]))[0]
+
+    moved = tmp_path_factory.mktemp("elsewhere")
+    shutil.copytree(noise_bank, moved, dirs_exist_ok=True)
+    assert described(moved)["data"] == described(noise_bank)["data"], "the identity is the files, not the folder they sit in"
+    write_wav(moved / "talk-c.wav", np.zeros(4000, np.float32))
+    bank_files.cache_clear()  # a bank is listed once per process; the next run lists it again
+    assert described(moved)["data"] != described(noise_bank)["data"], "another noise file changes the draws"
+    assert "data" not in describe_steps(build_steps([("blur", {})]))[0], "corruptions without data keep their keys"

@@ -96,6 +96,7 @@ def check_corruption(corruption: Any, media: Any, **params: Any) -> None:
     b, log_b = corruption.apply(media, np.random.default_rng(7), **params)
     _json_roundtrip(log_a, "the corruption log")
     _json_roundtrip(corruption.params(), "params()")
+    _json_roundtrip(corruption.data_identity(), "data_identity()")
     assert log_a == log_b, "same seed must give the same log"
     for part in ("audio", "frames", "faces"):
         x, y = getattr(a, part), getattr(b, part)
