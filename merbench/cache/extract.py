@@ -4,8 +4,9 @@
 (:func:`batch_plan`: sorted by size, so the encoders pad and mask little), pools every layer per
 utterance, and appends each finished batch to the cache as an atomic part (see
 :mod:`merbench.cache.store`). Encoders that declare ``concurrent_encode`` encode one batch per core
-at once on CPU. It only does what is missing, so a re-run after a crash or a kill resumes. A clip that fails is recorded with its one-line error; past
-``max_failed`` (a fraction of the requested clips) the run stops with :class:`ExtractionError`.
+at once on CPU. It only does what is missing, so a re-run after a crash or a kill resumes. A clip
+that fails is recorded with its one-line error; past ``max_failed`` (a fraction of the requested
+clips) the run stops with :class:`ExtractionError`.
 """
 
 from __future__ import annotations
@@ -148,7 +149,13 @@ def batch_plan(dataset: Dataset, encoder: Encoder, names: Sequence[str], batch_s
     """
     from merbench.encoders.inputs import input_size
 
-    sizes = [input_size(encoder, dataset.sample(name)) for name in names]
+    def size(name: str) -> int:
+        try:
+            return input_size(encoder, dataset.sample(name))
+        except Exception:  # the clip's own error is recorded when it is decoded; here it only sorts first
+            return 0
+
+    sizes = [size(name) for name in names]
     ordered = [names[i] for i in sorted(range(len(names)), key=lambda i: sizes[i])]  # stable sort
     return [ordered[start:start + batch_size] for start in range(0, len(ordered), batch_size)]
 
@@ -199,6 +206,28 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
         encoded = _encode(encoder, [(n, x) for n, x in items if not is_empty(x)], failed, frames)
         return len(loaded), failed, empty, encoded
 
+    def write(n_loaded: int, failed: dict[str, str], empty: list[str], encoded) -> None:
+        """Store one encoded batch (main thread only: h5py is not thread-safe); empty inputs become
+        zero vectors once a feature size is known."""
+        nonlocal shape, pending_empty, n_failed
+        ok_names, pooled, lengths, frame_list = encoded
+        if pooled is not None:
+            shape = pooled.shape[1:]
+        pending_empty += empty
+        if shape is not None and pending_empty:
+            ok_names += pending_empty
+            zeros = np.zeros((len(pending_empty), *shape), np.float32)
+            pooled = zeros if pooled is None else np.concatenate([pooled, zeros])
+            lengths = np.concatenate([np.zeros(0, np.int64) if lengths is None else lengths,
+                                      np.zeros(len(pending_empty), np.int64)])
+            if frames:
+                frame_list = (frame_list or []) + [np.zeros((0, *shape), np.float32)] * len(pending_empty)
+            pending_empty = []
+        if ok_names or failed:
+            store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed)
+        n_failed += len(failed)
+        bar.advance(n_loaded, n_failed)
+
     bar = _Progress(progress, resolved.name, sum(len(b) for b in batches))
     threads = contextlib.nullcontext()
     if encode_workers > 1:
@@ -223,24 +252,8 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
                 break
             finished, running = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                n_loaded, failed, empty, (ok_names, pooled, lengths, frame_list) = future.result()
-                if pooled is not None:
-                    shape = pooled.shape[1:]
-                pending_empty += empty
-                if shape is not None and pending_empty:
-                    ok_names += pending_empty
-                    zeros = np.zeros((len(pending_empty), *shape), np.float32)
-                    pooled = zeros if pooled is None else np.concatenate([pooled, zeros])
-                    lengths = np.concatenate([np.zeros(0, np.int64) if lengths is None else lengths,
-                                              np.zeros(len(pending_empty), np.int64)])
-                    if frames:
-                        frame_list = (frame_list or []) + [np.zeros((0, *shape), np.float32)] * len(pending_empty)
-                    pending_empty = []
-                if ok_names or failed:
-                    store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed)
-                n_failed += len(failed)
-                bar.advance(n_loaded, n_failed)
-                stop = stop or n_failed > limit  # finish (and keep) the batches already running, start no more
+                write(*future.result())
+            stop = n_failed > limit  # past the limit: keep the batches already running, start no more
         for futures in decoding:
             for f in futures:
                 f.cancel()
