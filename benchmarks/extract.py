@@ -2,7 +2,8 @@
 
 The baseline pattern (MER2023/2024 feature scripts): load the model once, then for each clip
 read the audio, run the model on that clip alone, pool, and ``np.save`` one .npy per clip.
-merbench: :func:`merbench.cache.extract` (threaded decoding, batches, one HDF5 cache).
+merbench: :func:`merbench.cache.extract` (threaded decoding, size-sorted batches, one batch per core for
+``concurrent_encode`` encoders, one HDF5 cache).
 Both use the same encoder configuration (separate objects, each warmed up on two clips) and the
 same clips; the loop's features are checked against the cache's (``max_abs_diff``).
 
