@@ -124,8 +124,7 @@ class VectorisedTrainer:
 
         results: list[JobResult | None] = [None] * len(jobs)
         if len(tasks) > 1 and workers > 1 and all(self._stackable(jobs[shard[0]]) for _, shard, _ in tasks):
-            with one_torch_thread_per_worker(), ThreadPoolExecutor(workers, initializer=torch.set_num_threads,
-                                                              initargs=(1,)) as pool:
+            with one_torch_thread_per_worker(), ThreadPoolExecutor(workers) as pool:  # threads inherit the 1
                 finished = list(pool.map(run, tasks))
         else:
             finished = [run(task) for task in tasks]
