@@ -71,7 +71,14 @@ def register_training_strategies(register: "Register") -> None:
 
 @hookspec
 def register_tracks(register: "Register") -> None:
-    """Declare evaluation tracks (Train&Val, MER-SEMI, MER-NOISE, MER-OV, ...); factories return a track config dict."""
+    """Declare evaluation tracks; factories return a :class:`merbench.contracts.track.Track` (usually
+    ``merbench.contracts.track:load_track`` with ``defaults={"path": "<track>.yaml"}``)."""
+
+
+@hookspec
+def register_protocols(register: "Register") -> None:
+    """Declare protocol presets; factories return a :class:`merbench.contracts.protocol.Protocol`
+    (usually ``merbench.contracts.protocol:load_protocol`` with ``defaults={"path": "<protocol>.yaml"}``)."""
 
 
 @hookspec

@@ -43,6 +43,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "merbench.builtin.encoders",
     "merbench.builtin.corruptions",
     "merbench.builtin.training",
+    "merbench.builtin.tracks",
     "merbench.builtin.ov",
 )
 

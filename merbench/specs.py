@@ -25,6 +25,7 @@ KINDS: Mapping[str, str] = MappingProxyType(
         "transcriber": "register_transcribers",
         "strategy": "register_training_strategies",
         "track": "register_tracks",
+        "protocol": "register_protocols",
         "command": "register_commands",
     }
 )

@@ -1,4 +1,4 @@
-"""Built-in MER-OV components: describers, groupers, open-set metrics, the ov track and the ov command."""
+"""Built-in MER-OV components: describers, groupers, open-set metrics and the ov command."""
 
 from merbench.hookspecs import hookimpl
 
@@ -34,13 +34,6 @@ def register_metrics(register):
     register("ov-accuracy", "merbench.ov.scoring:OVAccuracy", summary="MER-OV Accuracy_s: |G(Y)∩G(Ŷ)|/|G(Ŷ)|, mean over samples.", card=card)
     register("ov-recall", "merbench.ov.scoring:OVRecall", summary="MER-OV Recall_s: |G(Y)∩G(Ŷ)|/|G(Y)|, mean over samples.", card=card)
     register("ov-avg", "merbench.ov.scoring:OVAvg", summary="MER-OV rank score: mean of Accuracy_s and Recall_s.", card=card)
-
-
-@hookimpl
-def register_tracks(register):
-    register("ov", "merbench.ov.track:ov_track_config",
-             summary="MER-OV: describe, extract labels, group synonyms, set-level scores (MER2024 Table 6).",
-             card={"runner": "merbench.ov.track:run_ov_track", "split": "ov", "main_metric": "ov-avg"})
 
 
 @hookimpl

@@ -1,9 +1,6 @@
-"""Built-in fusions, metrics, training strategies and tracks, and the run/submit commands."""
+"""Built-in fusions, metrics and training strategies, and the run/submit commands."""
 
 from merbench.hookspecs import hookimpl
-
-_TRACKS = "merbench.runner.tracks"
-
 
 @hookimpl
 def register_fusions(register):
@@ -42,16 +39,7 @@ def register_training_strategies(register):
     register("supervised", "merbench.training.strategies:Supervised", summary="Train on the labeled Train&Val data only.")
     register("pseudo-label", "merbench.training.strategies:PseudoLabel",
              summary="Self-training with class-specific confidence-quantile pseudo-labels (MER2023 Algorithm 1).",
-             defaults={"quantile": 0.5, "rounds": 2})
-
-
-@hookimpl
-def register_tracks(register):
-    for name, summary in (("trainval", "Train&Val: 5-fold cross-validation on the labeled set."),
-                          ("semi", "MER-SEMI: models trained on Train&Val scored on the labeled subset of the unlabeled pool."),
-                          ("noise", "MER-NOISE: the same models scored on the NOISE split after seeded corruption.")):
-        register(name, "merbench.runner.tracks:load_track", summary=summary, defaults={"name": name},
-                 card={"file": f"{name}.yaml"})
+             card={"abbreviation": "PL"}, defaults={"quantile": 0.5, "rounds": 1})
 
 
 @hookimpl

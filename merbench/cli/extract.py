@@ -3,24 +3,19 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import click
 
 
-def parse_params(pairs: tuple[str, ...]) -> dict:
-    """``key=value`` pairs; values are JSON when they parse (numbers, true, lists), else strings."""
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{pair!r}: expected key=value, e.g. --param max_frames=32", param_hint="--param")
-        try:
-            params[key] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key] = value
-    return params
+def parse_params(pairs: tuple[str, ...], option: str = "--param") -> dict:
+    """``key=value`` pairs (:func:`merbench.util.params.parse_pairs`) as click parameters."""
+    from merbench.util.params import parse_pairs
+
+    try:
+        return parse_pairs(pairs, example=f"{option} max_frames=32")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 @click.command()

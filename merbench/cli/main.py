@@ -51,12 +51,17 @@ class PluginCommandGroup(click.Group):
 
 @click.group(cls=PluginCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="merbench")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors, and debug messages.")
+def cli(debug: bool) -> None:
     """merbench: benchmark multimodal emotion recognition on the MER tracks.
 
-    Train&Val 5-fold CV, MER-SEMI, MER-NOISE and MER-OV, over any combination of registered
-    datasets, encoders, fusions, corruptions, describers and metrics.
+    Train&Val 5-fold CV, MER-SEMI, MER-NOISE and MER-OV (MER2024), MER-MULTI (MER2023) and any
+    plugin's track, over any combination of registered datasets, encoders, fusions, corruptions,
+    describers and metrics.
     """
+    from merbench.cli.console import setup_logging
+
+    setup_logging(debug)
 
 
 def main() -> None:

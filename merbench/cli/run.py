@@ -5,54 +5,75 @@ from __future__ import annotations
 import click
 
 
+def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
+    """``--encoder NAME`` (modality from its card) or ``--encoder MODALITY=NAME`` (any name, e.g. imported features)."""
+    from merbench import plugins
+
+    grouped: dict[str, list[str]] = {}
+    for item in names:
+        modality, sep, name = item.rpartition("=")
+        if not sep:
+            name = item
+            if name.startswith("import:"):
+                raise click.BadParameter(f"{name}: imported features have no card saying their modality; "
+                                         f"write it as --encoder audio={name} (or text=, visual=)", param_hint="--encoder")
+            modality = plugins.get("encoder", name).card.get("modality")
+        grouped.setdefault(modality, []).append(name)
+    return grouped
+
+
 @click.command("run")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Run config (YAML/JSON).")
 @click.option("--dataset", help="'demo' (default), 'demo:tiny', or a path to a MER layout.")
 @click.option("--reader", help="Dataset reader name when the layout is not auto-detected.")
-@click.option("--encoder", "encoders", multiple=True, help="Encoder name (repeatable); its modality comes from its card.")
-@click.option("--fusion", help="Fusion name (attention, attention-topn, concat-mlp, tfn, lmf, mult).")
-@click.option("--track", "tracks", multiple=True, type=click.Choice(["trainval", "semi", "noise", "ov", "all"]),
-              help="Track(s) to run (repeatable; default all).")
+@click.option("--protocol", help="Protocol preset (mer2024, mer2023, merbench, ...; default: the dataset's challenge).")
+@click.option("--encoder", "encoders", multiple=True,
+              help="Encoder name (repeatable; modality from its card), or MODALITY=NAME, e.g. audio=import:eGeMAPS_UTT.")
+@click.option("--encoder-param", "encoder_param", multiple=True,
+              help="NAME:key=value for one encoder's factory (repeatable), e.g. hubert-large:checkpoint=/models/hubert.")
+@click.option("--fusion", help="Fusion name (merbench plugins list --kind fusion).")
+@click.option("--track", "tracks", multiple=True, help="Registered track (repeatable; default: the protocol's tracks).")
 @click.option("--trials", type=int, help="Random-search trials per seed (papers: 50).")
-@click.option("--seeds", type=int, help="Number of seeds (0..K-1); scores are mean ± std over them.")
+@click.option("--seeds", type=int, help="Number of seeds, run as 0..K-1; scores are mean ± std over them.")
 @click.option("--epochs", type=int, help="Epochs per model (papers: 100).")
-@click.option("--topn", type=click.IntRange(1, 6), help="Fuse the top N features per modality, ranked by unimodal CV WAF.")
+@click.option("--topn", type=click.IntRange(1, 6), help="Fuse the top N features per modality, ranked by unimodal CV score.")
 @click.option("--stratified/--baseline-folds", default=None, help="Stratified folds instead of the baseline's split.")
+@click.option("--standardize/--raw-features", default=None, help="z-score inputs (merbench) or feed them raw (baselines).")
 @click.option("--skip-missing", is_flag=True, default=None, help="Drop (and record) samples with failed or NaN features.")
 @click.option("--device", help="auto, cpu, cuda, cuda:1 ...")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default ./runs/<timestamp>).")
-def run(config_path, dataset, reader, encoders, fusion, tracks, trials, seeds, epochs, topn, stratified, skip_missing,
-        device, out):
-    """Extract what is missing, corrupt the NOISE split, train, score every track and print the tables.
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion, tracks, trials, seeds, epochs, topn,
+        stratified, standardize, skip_missing, device, out, no_progress):
+    """Extract what is missing, corrupt what a track corrupts, train, score every track and print the tables.
 
     With no arguments: the demo corpus (generated if missing), the offline encoder of each modality,
-    every track, and a search budget that finishes in minutes on 2 CPU cores (printed below).
+    the dataset's challenge protocol (MER2024 for the demo) with the demo's small budget; every
+    departure from the protocol is printed above the tables.
     """
-    from rich.console import Console
-
-    from merbench.runner.config import ConfigError
+    from merbench.cli.extract import parse_params
+    from merbench.cli.console import console_for_tables, errors_as_one_line
     from merbench.runner.report import print_report
     from merbench.runner.run import run as run_job
 
-    console = Console(width=max(Console().width, 150))  # the papers' tables have 11 columns
-    overrides = {"dataset": dataset, "reader": reader, "fusion": fusion, "trials": trials, "epochs": epochs,
-                 "topn": topn, "stratified": stratified, "skip_missing": skip_missing, "device": device, "out": out}
-    if encoders:
-        from merbench import plugins
-
-        grouped: dict[str, list[str]] = {}
-        for name in encoders:
-            grouped.setdefault(plugins.get("encoder", name).card.get("modality"), []).append(name)
-        overrides["encoders"] = grouped
-    if tracks:
-        overrides["tracks"] = ["trainval", "semi", "noise", "ov"] if "all" in tracks else list(dict.fromkeys(tracks))
-    if seeds is not None:
-        overrides["seeds"] = list(range(seeds))
-    try:
-        from merbench.runner.config import build_config
-
-        config = build_config(overrides, config_path)
-        result = run_job(config, progress=True, log=lambda msg: console.log(msg))
-    except (ConfigError, ValueError, KeyError, RuntimeError) as exc:
-        raise click.ClickException(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from None
+    console = console_for_tables()
+    overrides = {"dataset": dataset, "reader": reader, "protocol": protocol, "fusion": fusion, "trials": trials,
+                 "epochs": epochs, "topn": topn, "stratified": stratified, "standardize": standardize,
+                 "skip_missing": skip_missing, "device": device, "out": out}
+    with errors_as_one_line():
+        if encoders:
+            overrides["encoders"] = encoder_groups(encoders)
+        if encoder_param:
+            per_encoder: dict[str, list[str]] = {}
+            for item in encoder_param:
+                name, sep, pair = item.partition(":")
+                if not sep or name.startswith("import"):
+                    raise click.BadParameter(f"{item!r}: expected NAME:key=value", param_hint="--encoder-param")
+                per_encoder.setdefault(name, []).append(pair)
+            overrides["encoder_params"] = {n: parse_params(tuple(p), "--encoder-param") for n, p in per_encoder.items()}
+        if tracks:
+            overrides["tracks"] = list(dict.fromkeys(tracks))
+        if seeds is not None:
+            overrides["seeds"] = list(range(seeds))
+        result = run_job(overrides, config_path=config_path, progress=not no_progress)
     print_report(result, console)

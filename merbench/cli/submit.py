@@ -15,7 +15,7 @@ import click
 def submit(record, dataset, reader, split, year, out):
     """Write RECORD's predictions for SPLIT as a submission CSV, checking row count and names."""
     from merbench.datasets import open_dataset
-    from merbench.runner.submit import SubmissionError, write_submission
+    from merbench.results.submit import SubmissionError, write_submission
 
     try:
         ds = open_dataset(dataset, reader=reader)

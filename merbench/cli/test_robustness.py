@@ -15,8 +15,8 @@ def test_robustness_table(tiny_demo, tmp_path, monkeypatch):  # noqa: F811
     (tmp_path / "sweep.yaml").write_text("- {corruption: white-noise, param: snr, values: [0]}\n"
                                          "- {corruption: blur, param: r, values: [2]}\n")
     args = ["robustness", "--dataset", str(tiny_demo), "--config", str(tmp_path / "run.yaml"),
-            "--sweep", str(tmp_path / "sweep.yaml"), "--trials", "1", "--epochs", "2", "--seeds", "0",
-            "--workers", "1", "--json", str(tmp_path / "rows.json")]
+            "--sweep", str(tmp_path / "sweep.yaml"), "--trials", "1", "--epochs", "2", "--seeds", "1",
+            "--json", str(tmp_path / "rows.json")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "white-noise" in result.output and "snr=0" in result.output and "clean" in result.output

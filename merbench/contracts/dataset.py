@@ -13,8 +13,8 @@ from typing import Iterator, Mapping
 #: ``trainval`` labeled Train&Val (5-fold CV); ``semi``/``noise`` labeled test subsets of the MER-SEMI and
 #: MER-NOISE tracks (the NOISE clips clean where the dataset has them clean); ``ov`` the MER-OV subset;
 #: ``unlabeled`` the whole unlabeled pool (which contains the hidden test subsets); ``test1``.. for
-#: MER2023-style fixed test sets.
-STANDARD_SPLITS = ("trainval", "semi", "noise", "ov", "unlabeled", "test1", "test2", "test3")
+#: MER2023-style fixed test sets, ``multi`` the labeled MER-MULTI clips of ``test1``.
+STANDARD_SPLITS = ("trainval", "semi", "noise", "ov", "unlabeled", "test1", "test2", "test3", "multi")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,12 @@ class Dataset(abc.ABC):
     #: for a corrupted copy of a dataset: ``{"steps": [{name, version, params}], "seed": int}``; part of
     #: every feature-cache key so clean and corrupted features never mix
     corruption: dict | None = None
+    #: the challenge protocol (a registered protocol preset) a run on this dataset follows by default
+    protocol: str = "mer2024"
+    #: run-config fields this dataset suggests over its protocol (the demo's small budget); printed as departures
+    run_defaults: Mapping[str, object] = {}
+    #: split names a track may ask for that this dataset serves from another of its splits (the demo's MER2023 test sets)
+    split_aliases: Mapping[str, str] = {}
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).expanduser().resolve()
@@ -66,6 +72,10 @@ class Dataset(abc.ABC):
     @abc.abstractmethod
     def sample(self, name: str) -> Sample:
         """The sample called ``name``; raises ``KeyError`` naming the label file for an unknown name."""
+
+    def resolve_split(self, split: str) -> str:
+        """The split that serves ``split`` (itself, or the one :attr:`split_aliases` maps it to)."""
+        return split if split in self.splits() else self.split_aliases.get(split, split)
 
     def resources(self) -> Mapping[str, Path]:
         """Extra files a track needs, e.g. ``noise_bank`` (folder of speech wavs), ``ov_grouping``."""

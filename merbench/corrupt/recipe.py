@@ -37,3 +37,23 @@ def noise_test_set(dataset: Dataset, seed: int, split: str = "noise", noise_bank
 
     return corrupt_dataset(dataset, split, challenge_recipe(dataset, noise_bank), seed, out,
                            workers=workers, progress=progress)
+
+
+#: Named corruption recipes a track may ask for (``corruption: challenge``).
+RECIPES = {"challenge": challenge_recipe}
+
+
+def corruption_steps(dataset: Dataset, spec: str | list[dict], noise_bank: str | Path | None = None) -> list[tuple[str, dict]]:
+    """The steps of a track's ``corruption``: a recipe name, or a list of ``{name, params}`` steps
+    (a ``speech-noise`` step without a ``bank`` takes ``noise_bank`` or the dataset's)."""
+    if isinstance(spec, str):
+        if spec not in RECIPES:
+            raise ValueError(f"unknown corruption recipe {spec!r}; known recipes: {', '.join(sorted(RECIPES))}")
+        return RECIPES[spec](dataset, noise_bank)
+    steps = []
+    for step in spec:
+        params = dict(step.get("params") or {})
+        if step["name"] == "speech-noise" and not params.get("bank"):
+            params["bank"] = str(noise_bank_of(dataset, noise_bank))
+        steps.append((step["name"], params))
+    return steps

@@ -16,11 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import numpy as np
-
 from merbench.contracts.dataset import Dataset
 from merbench.corrupt.pipeline import corrupt_dataset, default_out
-from merbench.corrupt.recipe import noise_bank_of
+from merbench.corrupt.recipe import corruption_steps
 
 SWEEP_SCHEMA = {
     "type": "array",
@@ -73,11 +71,9 @@ def corrupt_levels(dataset: Dataset, split: str, sweep_spec: list[dict] | None, 
     axes = validate_sweep(DEFAULT_SWEEP if sweep_spec is None else sweep_spec)
     levels: list[tuple[dict, Dataset]] = [({"corruption": "none", "param": None, "value": None}, dataset)]
     for axis in axes:
-        fixed = dict(axis.get("params") or {})
-        if axis["corruption"] == "speech-noise" and not fixed.get("bank"):
-            fixed["bank"] = str(noise_bank_of(dataset, noise_bank))
         for value in axis["values"]:
-            steps = [(axis["corruption"], {**fixed, axis["param"]: value})]
+            params = {**(axis.get("params") or {}), axis["param"]: value}
+            steps = corruption_steps(dataset, [{"name": axis["corruption"], "params": params}], noise_bank)
             out = None if out_root is None else Path(out_root) / default_out(dataset, split, steps, seed).name
             corrupted = corrupt_dataset(dataset, split, steps, seed, out, workers=workers, progress=progress)
             levels.append(({"corruption": axis["corruption"], "param": axis["param"], "value": value}, corrupted))
@@ -97,67 +93,58 @@ def sweep(dataset: Dataset, split: str, sweep_spec: list[dict] | None, score_fn:
     return [{**row, **score_fn(level)} for row, level in levels]
 
 
-def model_sweep(config: Mapping[str, Any] | None = None, sweep_spec: list[dict] | None = None, *, split: str = "noise",
-                noise_bank: str | Path | None = None, out_root: str | Path | None = None, workers: int = 2,
-                progress: bool = True, log: Callable[[str], None] | None = None) -> list[dict]:
-    """Train the run's default model once and score it on every sweep level of ``split``.
+def sweep_tracks(sweep_spec: list[dict] | None, *, base_track: str = "noise", split: str | None = None,
+                 noise_bank: str | Path | None = None) -> list[dict]:
+    """One inline track per level (the clean split first), each the ``base_track`` with its corruption
+    replaced by that level's step: what ``merbench robustness`` hands to ``merbench run``."""
+    axes = validate_sweep(DEFAULT_SWEEP if sweep_spec is None else sweep_spec)
+    levels: list[tuple[str, list[dict] | None]] = [("clean", None)]
+    for axis in axes:
+        for value in axis["values"]:
+            params = {**(axis.get("params") or {}), axis["param"]: value}
+            if axis["corruption"] == "speech-noise" and noise_bank is not None and not params.get("bank"):
+                params["bank"] = str(Path(noise_bank).expanduser().resolve())
+            levels.append((f"{axis['corruption']} {axis['param']}={value}", [{"name": axis["corruption"], "params": params}]))
+    tracks = []
+    for i, (label, steps) in enumerate(levels):
+        track = {"base": base_track, "name": f"{base_track}-level{i}", "title": label, "heading": label,
+                 "corruption": steps, "strategies": ["supervised"], "unlabeled_split": None, "table": "robustness",
+                 "description": f"robustness sweep level {i}: {label}"}
+        if split is not None:
+            track["test_split"] = split
+        tracks.append(track)
+    return tracks
 
-    ``config`` is a ``merbench run`` config (:mod:`merbench.runner.config`, same defaults): its
-    dataset, encoders (all fused, grouped by modality), fusion, search budget, ``seeds`` and
-    ``noise_seed`` (the corruption seed). Per seed the CV protocol trains on the clean Train&Val
-    split with every level as a test set, so all levels see the same fold models (logits averaged
-    over folds). Rows: ``{"corruption", "param", "value", "<metric>": mean, "<metric>_std": std}``.
-    """
-    from merbench import EMOTIONS, plugins
-    from merbench.datasets import open_dataset
-    from merbench.runner.config import build_config
-    from merbench.runner.features import build_table, load_split
-    from merbench.training.protocol import TrainConfig, cross_validate
-    from merbench.training.search import SPACES, sample_trials
 
-    say = log or (lambda message: None)
-    config = build_config(dict(config or {}))
-    dataset = open_dataset(config["dataset"], reader=config["reader"])
-    levels = corrupt_levels(dataset, split, sweep_spec, config["noise_seed"], noise_bank=noise_bank,
-                            out_root=out_root, workers=workers, progress=progress)
-    fusion_spec = plugins.get("fusion", config["fusion"])
-    frames = fusion_spec.card.get("input_level") == "frame"
-    by_modality = {m: list(names) for m, names in config["encoders"].items() if names}
-    encoders = [e for names in by_modality.values() for e in names]
-    inputs = ({e: [e] for e in encoders} if fusion_spec.card.get("branches") == "feature" else by_modality)
-    has_valence = bool(getattr(dataset, "has_valence", False))
-    table_options = dict(has_valence=has_valence, skip_missing=config["skip_missing"], frames=frames)
+def model_sweep(config: Mapping[str, Any] | None = None, sweep_spec: list[dict] | None = None, *,
+                base_track: str = "noise", split: str | None = None, noise_bank: str | Path | None = None,
+                config_path: str | Path | None = None, progress: bool = True) -> tuple[Any, list[dict]]:
+    """Train the run's model once per seed (every encoder, fused by modality) and score it on every
+    sweep level of the base track's test split (or ``split``), through ``merbench run``.
 
-    say(f"features of the clean Train&Val split and {len(levels)} levels of {split!r}: {', '.join(encoders)}")
-    load = dict(frames=frames, skip_missing=config["skip_missing"], device=config["device"])
-    train = build_table(load_split(dataset, "trainval", encoders, **load), inputs, labeled=True, **table_options)
-    tests = {f"level{i}": build_table(load_split(level, split, encoders, **load), inputs, labeled=True, **table_options)
-             for i, (_, level) in enumerate(levels)}
-    space = SPACES[config["search_space"]] if isinstance(config["search_space"], str) else config["search_space"]
-    train_config = TrainConfig(epochs=config["epochs"], batch_size=config["batch_size"],
-                               weight_decay=config["weight_decay"], folds=config["folds"],
-                               stratified=config["stratified"], unbiased=False,
-                               select="combined" if has_valence else "waf", device=config["device"])
+    Each level is an inline track (:func:`sweep_tracks`), so each gets a result record like any run.
+    Returns the run's result and one row per level: ``{"corruption", "param", "value", "track",
+    "<metric>": mean, "<metric>_std": std}`` (std over seeds, ddof=1)."""
+    from merbench.runner.config import defaults, merge, user_layers
+    from merbench.runner.run import run
+    from merbench.util.stats import summarize
 
-    def build(params):
-        return plugins.create("fusion", config["fusion"], input_dims=train.input_dims, num_classes=len(EMOTIONS),
-                              with_valence=has_valence, **{**config["fusion_params"], **params})
-
-    metrics = {name: plugins.create("metric", name) for name in ("waf", "acc")}
-    per_seed: dict[str, list[dict[str, float]]] = {key: [] for key in tests}
-    for seed in config["seeds"]:
-        say(f"training {config['fusion']} on {'+'.join(by_modality)} (seed {seed}, {config['trials']} trials)")
-        result = cross_validate(train, build, sample_trials(space, config["trials"], seed), config=train_config,
-                                seed=seed, test_tables=tests)
-        for key, table in tests.items():
-            truth = [EMOTIONS[i] for i in table.labels]
-            predicted = [EMOTIONS[i] for i in result.test_logits[key].argmax(1)]
-            per_seed[key].append({name: float(metric(truth, predicted)) for name, metric in metrics.items()})
+    tracks = sweep_tracks(sweep_spec, base_track=base_track, split=split, noise_bank=noise_bank)
+    layers = user_layers(config, config_path)
+    encoders = merge(defaults(), {k: v for _, layer in layers for k, v in layer.items() if k == "encoders"})["encoders"]
+    overrides = {**dict(config or {}), "tracks": tracks, "unimodal": False, "combinations": [sorted(encoders)]}
+    result = run(overrides, config_path=config_path, progress=progress)
+    row = result.rows[-1]
+    axes = [({"corruption": "none", "param": None, "value": None})]
+    for axis in validate_sweep(DEFAULT_SWEEP if sweep_spec is None else sweep_spec):
+        axes += [{"corruption": axis["corruption"], "param": axis["param"], "value": v} for v in axis["values"]]
     rows = []
-    for (row, _), key in zip(levels, tests):
-        scores = {}
-        for name in metrics:
-            values = [s[name] for s in per_seed[key]]
-            scores[name], scores[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
-        rows.append({**row, **scores})
-    return rows
+    for level, scored in zip(axes, result.scored):
+        entry = {**level, "track": scored.label}
+        for metric in scored.track.metrics:
+            values = [s[metric] for s in row.scores[scored.label].values() if metric in s]
+            if values:
+                summary = summarize(values)
+                entry[metric], entry[f"{metric}_std"] = summary["mean"], summary["std"]
+        rows.append(entry)
+    return result, rows

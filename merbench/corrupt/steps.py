@@ -73,16 +73,14 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def parse_step(text: str) -> tuple[str, dict]:
-    """``"blur:r=[1,2]"`` -> ``("blur", {"r": [1, 2]})``."""
-    import yaml
+    """``"blur:r=[1,2]"`` -> ``("blur", {"r": [1, 2]})`` (values as :func:`merbench.util.params.parse_value`)."""
+    from merbench.util.params import parse_pairs
 
     name, _, rest = text.partition(":")
-    params = {}
-    for item in _split_top_level(rest):
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise ValueError(f"corruption {text!r}: expected NAME:key=value[,key=value], got {item!r}")
-        params[key.strip()] = yaml.safe_load(value)
+    try:
+        params = parse_pairs(_split_top_level(rest), example="blur:r=2")
+    except ValueError as exc:
+        raise ValueError(f"corruption {text!r}: expected NAME:key=value[,key=value]; {exc}") from None
     return name.strip(), params
 
 

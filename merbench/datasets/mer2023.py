@@ -19,6 +19,9 @@ class Mer2023Dataset(TableDataset):
     adds the test labels published after the challenge."""
 
     name = "mer2023"
+    protocol = "mer2023"
+    #: test2 (MER-NOISE) is released already corrupted: score it as it is
+    run_defaults = {"corrupt": False}
     has_valence = True
 
     def __init__(self, root: str | Path, test_labels: str | Path | None = None) -> None:

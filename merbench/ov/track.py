@@ -24,33 +24,6 @@ from merbench.ov.scoring import score_openset
 
 METRICS = ("ov-avg", "ov-accuracy", "ov-recall")
 
-#: The registered ``ov`` track (data, not code): what ``merbench run`` reads.
-TRACK = {
-    "name": "ov",
-    "title": "MER-OV (MER2024 open-vocabulary)",
-    "split": "ov",
-    "runner": "merbench.ov.track:run_ov_track",
-    "metrics": list(METRICS),
-    "main_metric": "ov-avg",
-    "defaults": {
-        "describer": "smollm2",
-        "groupers": None,  # shipped grouping when the dataset has one, plus the offline grouper
-        "seeds": [0, 1, 2],
-        # SmolLM2 generates ~10 tokens/s per sequence on 2 CPU cores: describing ~100 clips takes
-        # minutes, so inside `merbench run` the OV rows are scored on the first `limit` OV clips
-        # (all rows on the same clips). `merbench ov ...` and limit=None score the whole split.
-        "limit": 32,
-    },
-}
-
-
-def ov_track_config() -> dict[str, Any]:
-    """Factory of the registered ``ov`` track."""
-    import copy
-
-    return copy.deepcopy(TRACK)
-
-
 @dataclass
 class OVRow:
     """One line of the table: a system (model + inputs) under one grouping, summarised over seeds."""
@@ -302,3 +275,21 @@ def format_table(rows: Sequence[Mapping[str, Any]], title: str = "MER-OV (MER202
         table.add_row(row["model"], *("✓" if row[k] else "×" for k in ("L", "V", "A")), row["grouping"],
                       cell(row, "avg"), cell(row, "accuracy"), cell(row, "recall"), str(row["n"]))
     return table
+
+
+def evaluate_track(context: Any) -> Any:
+    """The ``ov`` track's evaluate hook inside ``merbench run``: the classifier baseline from the last
+    trained row (the trimodal combination in the default run) and the describer of the track's
+    parameters (``track_params: {ov: {describer, limit}}``), scored with :func:`run_ov_track`."""
+    from merbench.contracts.track import TrackOutcome
+
+    params = dict(context.config.get("track_params", {}).get(context.track.name, {}))
+    split = context.dataset.resolve_split(context.track.test_split)
+    source = context.rows[-1]
+    names = list(context.dataset.splits()[split])
+    by_seed = context.probabilities(source)
+    classifier = {seed: {n: probs[n] for n in names if n in probs} for seed, probs in by_seed.items()}
+    rows = run_ov_track(context.dataset, describer=params.get("describer"), seeds=context.config["seeds"],
+                        classifier_probs=classifier, classifier_inputs=tuple(source.modalities), split=split,
+                        out=context.out / context.track.name, limit=params.get("limit"), progress=context.progress)
+    return TrackOutcome(records=[Path(r["record"]) for r in rows if r.get("record")], table=format_table(rows), rows=rows)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 import platform
 import re
 import subprocess
@@ -71,14 +70,13 @@ def environment() -> dict[str, Any]:
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:
-    """Mean, sample standard deviation (ddof=1; 0 for one value), standard error, count."""
-    vals = [float(v) for v in values]
-    n = len(vals)
-    if n == 0:
-        raise RecordError("cannot summarise a metric with no values")
-    mean = sum(vals) / n
-    std = math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1)) if n > 1 else 0.0
-    return {"mean": mean, "std": std, "stderr": std / math.sqrt(n), "n": n}
+    """Mean, sample standard deviation (ddof=1), standard error, count (:func:`merbench.util.stats.summarize`)."""
+    from merbench.util.stats import summarize as _summarize
+
+    try:
+        return _summarize(values)
+    except ValueError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def write_predictions(path: Path, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -106,6 +104,7 @@ def build_record(
     split: str | None = None,
     samples: Mapping[str, Any] | None = None,
     timings: Mapping[str, float] | None = None,
+    protocol: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble a record. ``per_seed`` is ``[{"seed": s, "scores": {metric: value}, "folds": [...]}, ...]``;
@@ -137,6 +136,7 @@ def build_record(
         "dataset": ds,
         "components": [dict(c) for c in components],
         "config": dict(config),
+        "protocol": dict(protocol) if protocol is not None else None,
         "seeds": [int(s) for s in seeds],
         "scores": scores,
         "main_score": {"metric": main_metric, "mean": scores[main_metric]["mean"]},
@@ -154,11 +154,11 @@ def validate(record: Mapping[str, Any]) -> None:
     """Raise :class:`RecordError` naming the first field that breaks the schema."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(_schema())
-    error = next(iter(sorted(validator.iter_errors(record), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = "/".join(str(p) for p in error.path) or "(root)"
-        raise RecordError(f"result record field {where}: {error.message}")
+    from merbench.util.schema import first_error
+
+    problem = first_error(jsonschema.Draft202012Validator(_schema()), record)
+    if problem:
+        raise RecordError(f"result record {problem}")
 
 
 def write_record(record: dict[str, Any], out_dir: str | Path,

@@ -1,58 +1,52 @@
-"""Rich tables shaped like the MER2024 papers' Tables 4 and 5: WAF and ACC (mean ± std over seeds, in %)
-per feature (unimodal) and per modality combination, for Train&Val, MER-SEMI (with and without
-pseudo-labelling) and MER-NOISE."""
+"""Rich tables shaped like the papers' (Tables 4 and 5 of MER2024): per feature (unimodal) and per
+modality combination, one column per (scored track, metric), mean ± std over seeds in %.
+
+Columns come from the tracks: each scored track contributes its ``columns`` (its metrics unless it
+lists others, e.g. ``waf_unbiased``), headed ``<track heading> <METRIC>``.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Sequence
 
-import numpy as np
-
-#: (score key in a row, column heading)
-COLUMNS = (("trainval", "Train&Val"), ("semi", "SEMI"), ("semi+pseudo-label", "SEMI +PL"), ("noise", "NOISE"))
+from merbench.util.stats import mean_std
 
 
-def mean_std(values: Iterable[float]) -> str:
-    vals = np.asarray(list(values), float) * 100
-    if not len(vals):
-        return "-"
-    std = vals.std(ddof=1) if len(vals) > 1 else 0.0
-    return f"{vals.mean():.2f}±{std:.2f}"
+def metric_heading(key: str) -> str:
+    """``waf`` -> ``WAF``; ``waf_unbiased`` -> ``WAF (unbiased)``."""
+    base, unbiased = (key.removesuffix("_unbiased"), key.endswith("_unbiased"))
+    return base.upper() + (" (unbiased)" if unbiased else "")
 
 
-def summary_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """Plain dicts (row key, kind, per column 'waf'/'acc' strings), for tables and JSON."""
+def columns(scored: Iterable[Any]) -> list[tuple[str, str, str]]:
+    """``(score label, score key, heading)`` for every column of the scored tracks, in order."""
+    return [(s.label, key, f"{s.heading} {metric_heading(key)}") for s in scored for key in s.track.shown_columns]
+
+
+def summary_rows(rows: Iterable[Any], cols: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """Plain dicts (row key, kind, ``"<label>.<key>"`` -> mean ± std string), for tables and JSON."""
     out = []
     for row in rows:
         entry: dict[str, Any] = {"key": row.key, "kind": row.kind}
-        for key, _ in COLUMNS:
-            per_seed: Mapping[int, Mapping[str, float]] = row.scores.get(key, {})
-            for metric in ("waf", "acc", "waf_unbiased"):
-                vals = [s[metric] for s in per_seed.values() if metric in s]
-                if vals:
-                    entry[f"{key}.{metric}"] = mean_std(vals)
+        for label, key, _ in cols:
+            vals = [s[key] for s in row.scores.get(label, {}).values() if key in s]
+            if vals:
+                entry[f"{label}.{key}"] = mean_std(vals)
         out.append(entry)
     return out
 
 
-def scores_table(rows: Iterable[Any], kind: str, title: str):
-    """A :class:`rich.table.Table` of the rows of one ``kind`` ("feature" or "combination")."""
+def scores_table(rows: Iterable[Any], kind: str, title: str, scored: Iterable[Any]):
+    """A :class:`rich.table.Table` of the rows of one ``kind`` ("feature" or "combination") over ``scored`` tracks."""
     from rich.table import Table
 
-    selected = [r for r in summary_rows(rows) if r["kind"] == kind]
-    present = [(k, h) for k, h in COLUMNS if any(f"{k}.waf" in r for r in selected)]
+    cols = columns(scored)
+    selected = [r for r in summary_rows(rows, cols) if r["kind"] == kind]
+    present = [c for c in cols if any(f"{c[0]}.{c[1]}" in r for r in selected)]
     table = Table(title=title, title_justify="left")
     table.add_column("Features" if kind == "feature" else "Modalities", style="bold")
-    for key, heading in present:
-        table.add_column(f"{heading} WAF", justify="right")
-        table.add_column(f"{heading} ACC", justify="right")
-        if key == "trainval":
-            table.add_column("Train&Val WAF (unbiased)", justify="right")
+    for _, _, heading in present:
+        table.add_column(heading, justify="right")
     for r in selected:
-        cells = [r["key"]]
-        for key, _ in present:
-            cells += [r.get(f"{key}.waf", "-"), r.get(f"{key}.acc", "-")]
-            if key == "trainval":
-                cells.append(r.get("trainval.waf_unbiased", "-"))
-        table.add_row(*cells)
+        table.add_row(r["key"], *(r.get(f"{label}.{key}", "-") for label, key, _ in present))
     return table

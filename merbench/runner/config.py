@@ -1,73 +1,64 @@
-"""The run config: data (YAML/JSON) validated by ``run.schema.json``, merged over :data:`DEFAULTS`.
+"""The run config: data (YAML/JSON) validated by ``run.schema.json``, resolved in layers.
 
-The defaults are the no-argument ``merbench run``: the demo corpus, the offline encoder of each
-modality, every track, and a search budget sized to finish in minutes on 2 CPU cores. The papers'
-budget is one option away (``trials: 50``, ``seeds: [0, 1, 2]``, ``epochs: 100``).
+Layers, each overriding the one before: the built-in run defaults (``builtin/run-defaults.yaml``:
+demo corpus, offline encoders, fusion), the **protocol** preset's settings (the dataset's own
+challenge protocol unless ``protocol`` names another), the dataset's suggested defaults (the demo's
+small budget), the run config file, the command line. Every field a protocol sets and the run
+changes is a **departure**: ``(field, protocol value, run value, source layer)``, printed above the
+tables and stored in every record.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+from merbench.util.yamlfile import read_yaml
 
 SCHEMA_PATH = Path(__file__).with_name("run.schema.json")
-
-DEFAULTS: dict[str, Any] = {
-    "dataset": "demo",
-    "reader": None,
-    "encoders": {"audio": ["egemaps"], "text": ["minilm-l6-v2"], "visual": ["fer-mini-xception"]},
-    "fusion": "attention",
-    "fusion_params": {},
-    "tracks": ["trainval", "semi", "noise", "ov"],
-    "trials": 2,
-    "seeds": [0, 1],
-    "search_space": "mer2024",
-    "epochs": 20,
-    "batch_size": 32,
-    "weight_decay": 1e-5,
-    "folds": 5,
-    "stratified": False,
-    "unbiased": True,
-    "topn": None,
-    "combinations": [["audio", "text"], ["audio", "visual"], ["text", "visual"], ["audio", "text", "visual"]],
-    "pseudo_label": {"quantile": 0.5, "rounds": 1, "rows": "combinations"},
-    "noise_seed": 0,
-    # false for a release whose NOISE clips are already corrupted (the real MER2024 pool); the demo's are clean
-    "corrupt_noise": True,
-    "ov": {"describer": "smollm2", "limit": 16},
-    "skip_missing": False,
-    "device": "auto",
-    "out": None,
-}
-
-#: The papers' search budget (MER2024: 50 trials, 100 epochs; 3 repeats).
-PAPER_BUDGET = {"trials": 50, "epochs": 100, "seeds": [0, 1, 2]}
+DEFAULTS_PATH = Path(__file__).parent.parent / "builtin" / "run-defaults.yaml"
+#: fields whose value is replaced, never merged key by key
+_REPLACED = {"encoders", "search_space"}
 
 
 class ConfigError(ValueError):
-    """A run config that does not match the schema; the message names the field."""
+    """A run config that does not match the schema; the message names the file and field."""
+
+
+@dataclass
+class ResolvedConfig:
+    """A run's full config, the protocol it follows and where it departs from it."""
+
+    config: dict[str, Any]
+    protocol: Any  # merbench.contracts.protocol.Protocol
+    departures: list[dict[str, Any]] = field(default_factory=list)
+
+
+Layer = tuple[str, Mapping[str, Any]]
+
+
+def defaults() -> dict[str, Any]:
+    return read_yaml(DEFAULTS_PATH, ConfigError)
 
 
 def validate(config: Mapping[str, Any], where: str = "run config") -> None:
     import jsonschema
 
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    error = next(iter(sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path))), None)
-    if error is not None:
-        field = "/".join(str(p) for p in error.path) or "(root)"
-        raise ConfigError(f"{where}: field {field}: {error.message}")
+    from merbench.util.schema import first_error
+
+    problem = first_error(jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))), config)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
 
 
-def build_config(overrides: Mapping[str, Any] | None = None, path: str | Path | None = None) -> dict[str, Any]:
-    """DEFAULTS, then the file at ``path`` (YAML or JSON), then ``overrides``; validated at each layer."""
-    config = copy.deepcopy(DEFAULTS)
-    layers: list[tuple[str, Mapping[str, Any]]] = []
+def user_layers(overrides: Mapping[str, Any] | None = None, path: str | Path | None = None) -> list[Layer]:
+    """The run config file at ``path`` (YAML or JSON), then ``overrides`` (None values dropped); each validated."""
+    layers: list[Layer] = []
     if path is not None:
-        import yaml
-
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = read_yaml(path, ConfigError, what="run config") or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: a run config must be a mapping, got {type(data).__name__}")
         layers.append((str(path), data))
@@ -75,10 +66,93 @@ def build_config(overrides: Mapping[str, Any] | None = None, path: str | Path | 
         layers.append(("command line", {k: v for k, v in overrides.items() if v is not None}))
     for where, layer in layers:
         validate(layer, where)
-        for key, value in layer.items():
-            if isinstance(value, dict) and isinstance(config.get(key), dict) and key != "encoders":
-                config[key] = {**config[key], **value}
-            else:
-                config[key] = copy.deepcopy(value)
+    return layers
+
+
+def merge(base: dict[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
+    """``layer`` over ``base``: nested mappings merge key by key, other values (and :data:`_REPLACED`) replace."""
+    out = dict(base)
+    for key, value in layer.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key not in _REPLACED:
+            out[key] = merge(dict(out[key]), value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def protocol_name(layers: Sequence[Layer], dataset_protocol: str | None) -> str | None:
+    """The protocol a run follows: the last layer's ``protocol``, else the dataset's own."""
+    named = [layer["protocol"] for _, layer in layers if layer.get("protocol")]
+    return named[-1] if named else dataset_protocol
+
+
+def resolve(layers: Sequence[Layer], *, dataset_protocol: str | None = None,
+            dataset_defaults: Mapping[str, Any] | None = None, dataset_name: str = "dataset") -> ResolvedConfig:
+    """Defaults, protocol settings, ``dataset_defaults``, then ``layers``: validated, with the departures."""
+    from merbench import plugins
+
+    name = protocol_name(layers, dataset_protocol)
+    if name is None:
+        raise ConfigError("run config: no protocol given and the dataset names none; set protocol: <name> "
+                          f"(registered: {', '.join(plugins.get_registry().names('protocol'))})")
+    protocol = plugins.create("protocol", name)
+    stack: list[Layer] = [("defaults", defaults()), (f"protocol {protocol.name}", dict(protocol.settings))]
+    if dataset_defaults:
+        stack.append((f"{dataset_name} defaults", dict(dataset_defaults)))
+    stack += list(layers)
+    config: dict[str, Any] = {}
+    for where, layer in stack:
+        config = merge(config, layer)
+    config["protocol"] = protocol.name
+    if config.get("tracks") is None:
+        config["tracks"] = list(protocol.tracks or _dataset_protocol_tracks(dataset_protocol, protocol.name))
     validate(config)
-    return config
+    return ResolvedConfig(config, protocol, departures(protocol.settings, config, stack[2:]))
+
+
+def _dataset_protocol_tracks(dataset_protocol: str | None, name: str) -> Sequence[str]:
+    from merbench import plugins
+
+    own = plugins.create("protocol", dataset_protocol) if dataset_protocol else None
+    if own is None or not own.tracks:
+        raise ConfigError(f"protocol {name!r} names no tracks and the dataset's protocol gives none; set tracks: [...]")
+    return own.tracks
+
+
+def fusion_params(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters the run's fusion is built with: the protocol's for that fusion, then ``fusion_params``."""
+    return {**config.get("fusion_defaults", {}).get(config["fusion"], {}), **config["fusion_params"]}
+
+
+def departures(settings: Mapping[str, Any], config: Mapping[str, Any], layers: Sequence[Layer]) -> list[dict[str, Any]]:
+    """Every protocol setting the run changes: ``{"field", "protocol", "run", "source"}``.
+
+    ``fusion_defaults`` is compared for the run's fusion only, against the parameters it is built with."""
+    out = []
+    for key, expected in settings.items():
+        if key == "fusion_defaults":
+            built = fusion_params(config)
+            for param, value in (expected.get(config["fusion"]) or {}).items():
+                if built.get(param) != value:
+                    out.append({"field": f"fusion_params.{param}", "protocol": value, "run": built.get(param),
+                                "source": _source(layers, "fusion_params", param)})
+            continue
+        if config.get(key) != expected:
+            out.append({"field": key, "protocol": expected, "run": config.get(key), "source": _source(layers, key)})
+    return out
+
+
+def _source(layers: Sequence[Layer], key: str, sub: str | None = None) -> str:
+    for where, layer in reversed(layers):
+        if key in layer and (sub is None or sub in (layer[key] or {})):
+            return where
+    return "defaults"
+
+
+def build_config(overrides: Mapping[str, Any] | None = None, path: str | Path | None = None) -> dict[str, Any]:
+    """The full config for ``overrides`` and the file at ``path`` before the dataset is opened (its
+    protocol taken as the :class:`~merbench.contracts.dataset.Dataset` default). ``merbench run``
+    resolves again once it knows the dataset's own protocol and defaults."""
+    from merbench.contracts.dataset import Dataset
+
+    return resolve(user_layers(overrides, path), dataset_protocol=Dataset.protocol).config

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -11,6 +11,28 @@ from merbench.training.data import FeatureError, FeatureTable, label_indices
 
 #: frame-level fusions see at most this many evenly spaced frames per clip
 MAX_FRAMES = 32
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """A split a run needs features of: its name in the run, the dataset split, labels or not, a corruption."""
+
+    name: str
+    split: str
+    labeled: bool
+    corruption: Any = None
+
+    @classmethod
+    def of(cls, split: str, *, labeled: bool, corruption: Any = None) -> "FeatureSet":
+        """Named after the split, plus a digest of the corruption for a corrupted copy of it."""
+        if corruption is None:
+            return cls(split, split, labeled)
+        import hashlib
+        import json
+
+        digest = hashlib.sha256(json.dumps(corruption, sort_keys=True).encode()).hexdigest()[:8]
+        label = corruption if isinstance(corruption, str) else digest
+        return cls(f"{split}~{label}", split, labeled, corruption)
 
 
 @dataclass
@@ -25,8 +47,10 @@ class SplitFeatures:
 
 
 def load_split(dataset: Any, split: str, encoders: Sequence[str], *, frames: bool, skip_missing: bool,
-               device: str) -> SplitFeatures:
+               device: str, params: Mapping[str, Mapping[str, Any]] | None = None) -> SplitFeatures:
     """Load (extracting what is missing) every encoder's features for ``split``.
+
+    ``params``: encoder name -> factory parameters (``layers`` is the layer policy applied on reading).
 
     A clip whose extraction failed raises the cache's one-line error, unless ``skip_missing``: then it
     is dropped from the split and listed in ``skipped`` (the run's records report it)."""
@@ -35,16 +59,18 @@ def load_split(dataset: Any, split: str, encoders: Sequence[str], *, frames: boo
     names = list(dataset.splits()[split])
     out = SplitFeatures(dataset, split, names)
     for encoder in encoders:
+        kwargs = dict((params or {}).get(encoder, {}))
+        layers = kwargs.pop("layers", None)
         if skip_missing:
-            failed = resolve(dataset, encoder).store.failed()
+            failed = resolve(dataset, encoder, **kwargs).store.failed()
             for n in names:
                 if n in failed:
                     out.skipped.setdefault(n, f"{encoder} extraction failed: {failed[n]}")
         if frames:
-            out.matrices[encoder] = load_frames(dataset, encoder, names, device=device)
+            out.matrices[encoder] = load_frames(dataset, encoder, names, layers=layers, device=device, **kwargs)
         else:
-            out.matrices[encoder] = load_features(dataset, encoder, names, device=device,
-                                                  on_failed="zeros" if skip_missing else "error")
+            out.matrices[encoder] = load_features(dataset, encoder, names, layers=layers, device=device,
+                                                  on_failed="zeros" if skip_missing else "error", **kwargs)
     return out
 
 

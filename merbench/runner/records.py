@@ -1,4 +1,4 @@
-"""One result record per (track, table row), with its predictions, through :mod:`merbench.results.record`."""
+"""One result record per (scored track, table row), with its predictions, through :mod:`merbench.results.record`."""
 
 from __future__ import annotations
 
@@ -9,23 +9,40 @@ import numpy as np
 
 from merbench import EMOTIONS, plugins
 from merbench.results.record import build_record, write_record
-from merbench.training.strategies import POOL, softmax
-
-TRACK_OF = {"trainval": "trainval", "semi": "semi", "semi+pseudo-label": "semi", "noise": "noise"}
+from merbench.training.strategies import softmax
 
 
-def _components(row, config: dict[str, Any], strategy: str) -> list[dict[str, Any]]:
+def encoder_components(row, trainer, feature_sets) -> list[dict[str, Any]]:
+    """Each encoder of ``row`` with its distribution, version, fingerprint and the cache keys of its features."""
+    from merbench.cache import resolve
+    from merbench.cache.key import key_digest
+    from merbench.runner.run import encoder_params
+
     comps = []
     for encoder in row.encoders:
-        spec = plugins.get("encoder", encoder)
-        comps.append({"kind": "encoder", "name": encoder, "distribution": spec.distribution,
-                      "version": str(spec.card.get("version")) if spec.card.get("version") is not None else None})
-    fusion = plugins.get("fusion", config["fusion"])
+        params = encoder_params(trainer.config, encoder)
+        params.pop("layers", None)
+        keys = {}
+        identity: dict[str, Any] = {}
+        for name in feature_sets:
+            sf = trainer.split_features[name]
+            resolved = resolve(sf.dataset, encoder, **params)
+            keys[name] = key_digest(resolved.key)
+            identity = resolved.key.get("encoder", identity)
+        comps.append({"kind": "encoder", "name": encoder, "distribution": identity.get("distribution"),
+                      "version": identity.get("version"), "fingerprint": identity.get("fingerprint"),
+                      "params": params, "cache_key": keys[feature_sets[0]], "cache_keys": keys})
+    return comps
+
+
+def _components(row, trainer, strategy: str, feature_sets: list[str]) -> list[dict[str, Any]]:
+    comps = encoder_components(row, trainer, feature_sets)
+    fusion = plugins.get("fusion", trainer.config["fusion"])
     comps.append({"kind": "fusion", "name": fusion.name, "distribution": fusion.distribution,
-                  "fingerprint": {"params": dict(config["fusion_params"]), "factory": fusion.factory}})
+                  "fingerprint": {"params": trainer.fusion_params, "factory": fusion.factory}})
     strat = plugins.get("strategy", strategy)
     comps.append({"kind": "strategy", "name": strat.name, "distribution": strat.distribution,
-                  "fingerprint": {k: v for k, v in config["pseudo_label"].items() if k != "rows"} if strategy == "pseudo-label" else None})
+                  "fingerprint": {**strat.defaults, **trainer.config["strategy_params"].get(strategy, {})}})
     return comps
 
 
@@ -44,58 +61,69 @@ def _prediction_rows(names: list[str], split: str, seed: int, logits: np.ndarray
     return rows
 
 
-def write_row_records(row, *, config, tracks, dataset, noise_dataset, split_features, train_config, ranking, metrics,
-                      out: Path) -> list[Path]:
+def _labels(split_features, names: list[str]) -> np.ndarray:
+    return np.array([EMOTIONS.index(s.label) if s.label else -1 for s in (split_features.dataset.sample(n) for n in names)])
+
+
+def record_name(label: str, fusion: str, row_key: str) -> str:
+    return f"{label}-{fusion}-{row_key}".replace(" ", "").replace("(", "-").replace(")", "")
+
+
+def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
+    """Write the record (and predictions) of every scored track of ``row``; returns their paths."""
     written = []
-    train_names = [n for n in split_features["trainval"].names if n not in split_features["trainval"].skipped]
-    for label, per_seed_scores in row.scores.items():
-        track = TRACK_OF[label]
-        results = row.pseudo if label == "semi+pseudo-label" else row.supervised
-        strategy = "pseudo-label" if label == "semi+pseudo-label" else "supervised"
-        split = tracks[track]["test_split"] or "trainval"
+    config = trainer.config
+    for scored in trainer.scored:
+        per_seed_scores = row.scores.get(scored.label)
+        if not per_seed_scores:
+            continue
+        track, results = scored.track, row.results[scored.label]
+        group = trainer.groups[scored.group]
+        train_sf = trainer.split_features[group.train]
+        test_set = trainer.test_set(track)
         per_seed, predictions = [], []
         for seed, scores in per_seed_scores.items():
             result = results[seed]
             entry: dict[str, Any] = {"seed": seed, "scores": scores}
-            if track == "trainval":
+            if track.cross_validated:
                 entry["folds"] = result.folds
-                labels = np.array([EMOTIONS.index(dataset.sample(n).label) for n in train_names])
-                predictions += _prediction_rows(train_names, "trainval (out-of-fold)", seed, result.oof_logits, labels,
-                                                result.oof_valence)
+                names = [n for n in train_sf.names if n not in train_sf.skipped]
+                predictions += _prediction_rows(names, f"{train_sf.split} (out-of-fold)", seed, result.oof_logits,
+                                                _labels(train_sf, names), result.oof_valence)
             else:
-                for test in [split] + ([POOL] if track == "semi" and POOL in result.test_logits else []):
-                    names = result.test_names[test]
-                    labels = None
-                    if test != POOL:
-                        labels = np.array([EMOTIONS.index(s.label) if s.label else -1
-                                           for s in (split_features[test].dataset.sample(n) for n in names)])
-                    predictions += _prediction_rows(names, test, seed, result.test_logits[test], labels,
-                                                    result.test_valence.get(test))
+                shown = [test_set] + ([n for n in group.tests if not trainer.sets[n].labeled and n in result.test_logits]
+                                      if scored.strategy != track.strategies[0] else [])
+                for name in dict.fromkeys(shown):
+                    names = result.test_names[name]
+                    labels = _labels(trainer.split_features[name], names) if trainer.sets[name].labeled else None
+                    predictions += _prediction_rows(names, trainer.sets[name].split, seed, result.test_logits[name],
+                                                    labels, result.test_valence.get(name))
             per_seed.append(entry)
-        skipped = sorted({s for sf in split_features.values() for s in
-                          (f"{sf.split}/{n}: {why}" for n, why in sf.skipped.items())})
-        extra = {"row": row.key, "kind": row.kind, "modalities": row.modalities, "strategy": strategy,
+        used = [group.train] + ([test_set] if test_set else [])
+        skipped = sorted({f"{sf.split}/{n}: {why}" for name in used for sf in [trainer.split_features[name]]
+                          for n, why in sf.skipped.items()})
+        scored_sf = trainer.split_features[test_set or group.train]
+        extra = {"row": row.key, "kind": row.kind, "modalities": row.modalities, "strategy": scored.strategy,
                  "chosen_params": {seed: results[seed].chosen_params for seed in per_seed_scores},
                  "trial_scores": {seed: results[seed].trial_scores for seed in per_seed_scores},
                  "train_seconds": {seed: results[seed].seconds for seed in per_seed_scores},
-                 "attention_weights": config["fusion_params"].get("weights", "softmax") if config["fusion"].startswith("attention") else None,
-                 "cv_scores": "baseline = best epoch per fold by validation score (biased); *_unbiased = nested selection "
-                              "(trial and epoch chosen on an inner fold, reported on the untouched outer fold)"}
-        if ranking is not None:
-            extra["topn_ranking"] = ranking
-        if strategy == "pseudo-label":
-            extra["pseudo_label_rounds"] = {seed: row.pseudo_history[seed] for seed in per_seed_scores}
-            extra["transductive"] = "the unlabeled pool (which contains the SEMI test clips, as in the challenge) is pseudo-labelled; their true labels are never used"
-        name = f"{label}-{config['fusion']}-{row.key}".replace(" ", "").replace("(", "-").replace(")", "")
-        n_scored = len(split_features[split].names) - len(split_features[split].skipped)
+                 "valence_head": trainer.with_valence,
+                 "cv_scores": "baseline = best epoch per fold by the selection metric on validation (biased); "
+                              "*_unbiased = nested selection (trial and epoch chosen on an inner fold, reported on "
+                              "the untouched outer fold)"}
+        if scored.label in row.histories:
+            extra["strategy_rounds"] = row.histories[scored.label]
+        direction = {m: plugins.get("metric", m.removesuffix("_unbiased")).card.get("higher_is_better", True)
+                     for m in per_seed[0]["scores"]}
         record = build_record(
-            track=track, name=name, dataset=noise_dataset if track == "noise" else dataset, split=split,
-            components=_components(row, config, strategy),
-            config={**config, "track": tracks[track], "train": train_config.as_dict()},
-            seeds=list(per_seed_scores), per_seed=per_seed, main_metric="waf",
-            higher_is_better={m: plugins.get("metric", m.replace("_unbiased", "")).card.get("higher_is_better", True)
-                              for m in per_seed[0]["scores"]},
-            samples={"scored": n_scored, "skipped": skipped},
-            timings={"train_seconds_total": float(sum(results[s].seconds for s in per_seed_scores))}, extra=extra)
+            track=track.name, name=record_name(scored.label, config["fusion"], row.key), dataset=scored_sf.dataset,
+            split=scored_sf.split, components=_components(row, trainer, scored.strategy, used),
+            config={**config, "track": track.as_dict(), "train": trainer.train_config(group).as_dict()},
+            seeds=list(per_seed_scores), per_seed=per_seed, main_metric=track.main_metric, higher_is_better=direction,
+            samples={"scored": len(scored_sf.names) - len(scored_sf.skipped), "skipped": skipped},
+            timings={"train_seconds_total": float(sum(results[s].seconds for s in per_seed_scores))},
+            protocol={"name": resolved.protocol.name, "version": resolved.protocol.version,
+                      "departures": resolved.departures},
+            extra=extra)
         written.append(write_record(record, out, predictions=predictions))
     return written

@@ -1,25 +1,41 @@
-"""What ``merbench run`` prints: the budget, the papers' tables, MER-OV rows and where the records went."""
+"""What ``merbench run`` prints: the protocol and each departure from it, the tables, where the records went."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
+def departure_lines(result: Any) -> list[str]:
+    """``"trials: 2 (protocol 50; from dataset demo defaults)"`` per departure."""
+    return [f"{d['field']}: {d['run']!r} (protocol {d['protocol']!r}; from {d['source']})" for d in result.departures]
+
+
 def print_report(result: Any, console: Any) -> None:
     from merbench.results.tables import scores_table
 
-    c = result.config
-    console.print(f"[bold]merbench run[/] on {c['dataset']}: fusion {c['fusion']}, {c['trials']} trials x "
-                  f"{c['folds']} folds, {c['epochs']} epochs, seeds {c['seeds']}, search space {c['search_space']}"
-                  f" (papers: --trials 50 --epochs 100 --seeds 3)")
-    console.print(scores_table(result.rows, "feature", "Table 4-style: unimodal results per feature (%, mean±std over seeds)"))
-    console.print(scores_table(result.rows, "combination", "Table 5-style: multimodal results per modality combination"))
+    c, p = result.config, result.protocol
+    console.print(f"[bold]merbench run[/] on {c['dataset']}: protocol [bold]{p['name']}[/] ({p['title']}, v{p['version']}); "
+                  f"fusion {c['fusion']}, {c['trials']} trials x {c['folds']} folds, {c['epochs']} epochs, "
+                  f"seeds {c['seeds']}, search space {c['search_space']}")
+    lines = departure_lines(result)
+    console.print(f"departures from {p['name']}: " + ("none" if not lines else str(len(lines))))
+    for line in lines:
+        console.print(f"  - {line}")
+    for note in result.notes:
+        console.print(f"note: {note}")
+    tables = list(dict.fromkeys(s.track.table for s in result.scored))
+    for name in tables:
+        scored = [s for s in result.scored if s.track.table == name]
+        suffix = f" ({name})" if len(tables) > 1 else ""
+        console.print(scores_table(result.rows, "feature", f"Table 4-style: unimodal results per feature "
+                                                           f"(%, mean±std over seeds){suffix}", scored))
+        console.print(scores_table(result.rows, "combination", f"Table 5-style: multimodal results per modality "
+                                                               f"combination{suffix}", scored))
     if result.ranking:
-        console.print(f"Top-N ranking (unimodal Train&Val WAF): {result.ranking}")
-    if result.ov_rows:
-        from merbench.ov.track import format_table
-
-        console.print(format_table(result.ov_rows))
+        console.print(f"Top-N ranking (unimodal CV selection score): {result.ranking}")
+    for outcome in result.outcomes.values():
+        if outcome.table is not None:
+            console.print(outcome.table)
     times = ", ".join(f"{k} {v:.0f}s" for k, v in result.timings.items())
     console.print(f"timings: {times}")
     console.print(f"{len(result.records)} records and their predictions in {result.out}")

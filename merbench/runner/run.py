@@ -1,37 +1,45 @@
-"""``merbench run``: one call scores a fusion over every feature and modality combination on every track.
+"""``merbench run``: a loop over the selected tracks, for every feature and modality combination.
 
-Flow: open the dataset; corrupt the NOISE split (seeded, cached); load every encoder's features per
-split through the feature cache (extracting what is missing); for each row of the papers' tables
-(each feature alone, then each modality combination) and each seed, run the CV protocol once --
-the same fold models give the Train&Val score and the SEMI / NOISE / unlabeled-pool predictions --
-then the pseudo-label strategy for MER-SEMI; score, write one record per (track, row) with its
-predictions, print the tables, and hand the trimodal classifier's probabilities to the MER-OV track.
+Flow: resolve the config (protocol preset, dataset defaults, file, command line); open the dataset;
+for each selected track component, the splits it needs (its test split corrupted with its recipe
+where it has one); every encoder's features of those splits through the feature cache. Then for
+each row of the papers' tables (each feature alone, then each modality combination) and each seed,
+one cross-validation per (train split, selection metric) group: the same fold models give every
+cross-validated track its score and every other track its test predictions; a track's further
+strategies (e.g. pseudo-labelling with its unlabeled split) train on top. Each (track, row) is
+scored with the track's metrics and its record written as soon as the row is done. Tracks with an
+``evaluate`` hook run last, on the trained rows. This module names no concrete component: tracks,
+metrics, strategies, encoders and fusions all come from the registry and the config.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from merbench import EMOTIONS, plugins
-from merbench.runner.config import build_config
-from merbench.runner.features import SplitFeatures, build_table, load_split
-from merbench.runner.tracks import load_track
-from merbench.training.data import FeatureTable
+from merbench.contracts.track import Track, TrackContext, TrackOutcome, check_metrics
+from merbench.runner.config import fusion_params, merge, resolve, user_layers
+from merbench.runner.features import FeatureSet, SplitFeatures, build_table, load_split
 from merbench.training.protocol import CVResult, TrainConfig, cross_validate
 from merbench.training.search import SPACES, sample_trials
-from merbench.training.strategies import POOL, softmax
 from merbench.training.topn import rank_features, top_n
 
+log = logging.getLogger("merbench.run")
+
 SHORT = {"audio": "A", "text": "T", "visual": "V"}
-#: display label of each scored track
-SEMI_PSEUDO = "semi+pseudo-label"
+
+
+class RunError(ValueError):
+    """A run that cannot start (a track the dataset cannot serve, an unknown component); one line."""
 
 
 @dataclass
@@ -42,53 +50,249 @@ class Row:
     kind: str  # "feature" (Table 4) or "combination" (Table 5)
     modalities: list[str]
     encoders: list[str]
-    supervised: dict[int, CVResult] = field(default_factory=dict)
-    pseudo: dict[int, CVResult] = field(default_factory=dict)
-    pseudo_history: dict[int, list] = field(default_factory=dict)
-    scores: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)  # track -> seed -> metric -> value
+    cv: dict[str, dict[int, CVResult]] = field(default_factory=dict)  # CV group -> seed -> result
+    results: dict[str, dict[int, CVResult]] = field(default_factory=dict)  # score label -> seed -> result
+    histories: dict[str, dict[int, list]] = field(default_factory=dict)  # score label -> seed -> strategy history
+    scores: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)  # score label -> seed -> metric -> value
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One scored column group of the tables: a track under one of its strategies."""
+
+    label: str  # "<track>" for its first strategy, "<track>+<strategy>" for the others
+    track: Track
+    strategy: str
+    heading: str
+    group: str  # the cross-validation group whose fold models it scores
+
+
+@dataclass(frozen=True)
+class Group:
+    """One cross-validation per row and seed: a train split and the metric that picks epochs and trials."""
+
+    name: str
+    train: str  # feature-set name of the train split
+    selection: str
+    tests: tuple[str, ...]  # feature-set names predicted by the fold models
 
 
 @dataclass
 class RunResult:
     config: dict[str, Any]
+    protocol: dict[str, Any]
+    departures: list[dict[str, Any]]
     out: Path
     rows: list[Row]
+    scored: list[Scored]
     records: list[Path]
-    ov_rows: list[dict[str, Any]]
+    outcomes: dict[str, TrackOutcome]
     ranking: dict[str, list[str]] | None
     timings: dict[str, float]
+    notes: list[str] = field(default_factory=list)
 
 
-def classifier_probabilities(row: Row, names: list[str], train_names: list[str]) -> dict[int, dict[str, list[float]]]:
-    """Per seed, ``name -> class probabilities`` (over :data:`merbench.EMOTIONS`) of ``row``'s trained classifier.
+def run(config: Mapping[str, Any] | None = None, *, config_path: str | Path | None = None,
+        progress: bool = True) -> RunResult:
+    """Run the selected tracks (see the module docstring). ``config`` holds run-config fields over
+    the file at ``config_path``; both are layered over the protocol and the dataset's defaults."""
+    from merbench.datasets import open_dataset
+    from merbench.runner.config import defaults
 
-    Samples of the Train&Val set get out-of-fold probabilities (from the fold model that never trained
-    on them); others the fold-averaged test probabilities. This is the MER-OV classifier baseline's input.
-    """
-    position = {n: i for i, n in enumerate(train_names)}
-    out: dict[int, dict[str, list[float]]] = {}
-    for seed, result in row.supervised.items():
-        oof = softmax(result.oof_logits)
-        test = {}
-        if "ov" in result.test_logits:
-            test = dict(zip(result.test_names["ov"], softmax(result.test_logits["ov"])))
-        probs = {}
-        for n in names:
-            if n in position:
-                probs[n] = oof[position[n]].tolist()
-            elif n in test:
-                probs[n] = test[n].tolist()
-        out[seed] = probs
-    return out
+    t0 = time.perf_counter()
+    layers = user_layers(config, config_path)
+    where = merge(defaults(), {k: v for _, layer in layers for k, v in layer.items() if k in ("dataset", "reader")})
+    dataset = open_dataset(where["dataset"], reader=where["reader"])
+    timings: dict[str, float] = {"dataset": time.perf_counter() - t0}
+    resolved = resolve(layers, dataset_protocol=dataset.protocol, dataset_defaults=dataset.run_defaults,
+                       dataset_name=f"dataset {dataset.name}")
+    manager = plugins.get_manager()
+    amended = copy.deepcopy(resolved.config)
+    manager.hook.merbench_configure(config=amended)
+    changed = {k: v for k, v in amended.items() if resolved.config.get(k) != v}
+    if changed:  # a plugin's amendments are a layer of their own: validated, and named as a departure's source
+        resolved = resolve([*layers, ("plugins (merbench_configure)", changed)], dataset_protocol=dataset.protocol,
+                           dataset_defaults=dataset.run_defaults, dataset_name=f"dataset {dataset.name}")
+    config = resolved.config
+    explicit = any("tracks" in layer for _, layer in layers)
+    tracks, notes = select_tracks(config, dataset, explicit=explicit)
+    out = Path(config["out"] or Path(_runs_dir()) / _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    out.mkdir(parents=True, exist_ok=True)
+    log.info("protocol %s (%s v%s)%s", resolved.protocol.name, resolved.protocol.title, resolved.protocol.version,
+             "" if not resolved.departures else f"; {len(resolved.departures)} departure(s)")
+
+    # -- features --------------------------------------------------------------------------------
+    t = time.perf_counter()
+    sets, groups, scored = plan(tracks, dataset, config)
+    fusion_spec = plugins.get("fusion", config["fusion"])
+    frames = fusion_spec.card.get("input_level") == "frame"
+    modality_of = {e: m for m, names in config["encoders"].items() for e in names}
+    split_features: dict[str, SplitFeatures] = {}
+    corrupted: dict[str, Any] = {}
+    for fs in sets.values():
+        source = dataset
+        if fs.corruption is not None and config["corrupt"]:
+            source = corrupted.get(fs.name) or _corrupt(dataset, fs, config, progress)
+            corrupted[fs.name] = source
+        log.info("features for %s: %s", fs.name, ", ".join(modality_of))
+        split_features[fs.name] = load_split(source, fs.split, list(modality_of), frames=frames,
+                                             skip_missing=config["skip_missing"], device=config["device"],
+                                             params={e: encoder_params(config, e) for e in modality_of})
+    timings["features"] = time.perf_counter() - t
+    manager.hook.merbench_run_start(run={"config": config, "dataset": dataset, "out": out, "tracks": tracks})
+
+    # -- training, scoring, one record per (track, row) as soon as the row is done ------------------
+    from merbench.runner.records import write_row_records
+
+    t = time.perf_counter()
+    records: list[Path] = []
+    trainer = RowTrainer(config, dataset, sets, groups, scored, split_features, modality_of)
+    rows = build_rows(config, None)
+    feature_rows = [r for r in rows if r.kind == "feature"]
+    for row in feature_rows:
+        trainer.train(row)
+        records += write_row_records(row, trainer, resolved, out)
+    ranking = None
+    if config["topn"]:
+        group = next(iter(groups.values()))
+        ranking = rank_features({r.key: float(np.mean([res.baseline[group.selection] for res in r.cv[group.name].values()]))
+                                 for r in feature_rows}, {r.key: r.modalities[0] for r in feature_rows})
+        rows = feature_rows + [r for r in build_rows(config, ranking) if r.kind == "combination"]
+    for row in rows:
+        if row.kind == "combination":
+            trainer.train(row)
+            records += write_row_records(row, trainer, resolved, out)
+    if not config["unimodal"]:
+        rows = [r for r in rows if r.kind == "combination"]
+    timings["training"] = time.perf_counter() - t
+
+    # -- tracks scored by their own code, on the trained rows ---------------------------------------
+    outcomes: dict[str, TrackOutcome] = {}
+    for track in tracks:
+        if track.evaluate is None:
+            continue
+        t = time.perf_counter()
+        context = TrackContext(track, config, dataset, rows, split_features, out,
+                               lambda row, _track=track: trainer.probabilities(row, _track), progress)
+        outcomes[track.name] = track.load_evaluate()(context)
+        records += outcomes[track.name].records
+        timings[track.name] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    result = RunResult(config, resolved.protocol.as_dict(), resolved.departures, out, rows, scored, records, outcomes,
+                       ranking, timings, notes)
+    manager.hook.merbench_run_finish(run=result, records=[json.loads(Path(p).read_text()) for p in records])
+    return result
 
 
-def _rows(config: dict[str, Any], ranking: dict[str, list[str]] | None) -> list[Row]:
+def _runs_dir() -> Path:
+    from merbench.paths import runs_dir
+
+    return runs_dir()
+
+
+def select_tracks(config: Mapping[str, Any], dataset: Any, *, explicit: bool) -> tuple[list[Track], list[str]]:
+    """The config's tracks as components. A track the dataset cannot serve (a missing split, no valence)
+    is an error when the user named it, and skipped with a note when it came from the protocol."""
+    from merbench.contracts.track import track_from_mapping
+
+    known_metrics = plugins.get_registry().names("metric")
+    tracks, notes = [], []
+    splits = dataset.splits()
+    for entry in config["tracks"]:
+        if isinstance(entry, Mapping):
+            base = dict(plugins.create("track", entry["base"]).as_dict()) if "base" in entry else {}
+            track = track_from_mapping({**base, **{k: v for k, v in entry.items() if k != "base"}}, "inline track")
+        else:
+            track = plugins.create("track", entry)
+        check_metrics(track, known_metrics)
+        wanted = [track.train_split, track.test_split, track.unlabeled_split if len(track.strategies) > 1 else None]
+        missing = [s for s in wanted if s is not None and dataset.resolve_split(s) not in splits]
+        problem = None
+        if missing:
+            problem = f"dataset {dataset.root} has no {missing[0]!r} split"
+        elif "valence" in track.needs and not getattr(dataset, "has_valence", False):
+            problem = f"dataset {dataset.root} has no valence labels"
+        if problem and explicit:
+            raise RunError(f"track {track.name!r}: {problem}; choose other tracks (merbench plugins list --kind track)")
+        if problem:
+            notes.append(f"track {track.name} skipped: {problem}")
+            log.warning("track %s skipped: %s", track.name, problem)
+            continue
+        tracks.append(track)
+    if not tracks:
+        raise RunError(f"no selected track can run on {dataset.root}: {'; '.join(notes)}")
+    return tracks, notes
+
+
+def plan(tracks: Sequence[Track], dataset: Any, config: Mapping[str, Any]
+         ) -> tuple[dict[str, FeatureSet], dict[str, Group], list[Scored]]:
+    """The feature sets (split, corruption, labels) the tracks need, their cross-validation groups,
+    and the scored columns (a track per strategy)."""
+    sets: dict[str, FeatureSet] = {}
+
+    def add(split: str, *, labeled: bool, corruption: Any = None) -> str:
+        fs = FeatureSet.of(dataset.resolve_split(split), labeled=labeled, corruption=corruption)
+        previous = sets.setdefault(fs.name, fs)
+        if previous.labeled != fs.labeled:  # one split asked for with and without labels: keep them
+            sets[fs.name] = FeatureSet(fs.name, fs.split, True, fs.corruption)
+        return fs.name
+
+    tests: dict[str, list[str]] = {}
+    trains: dict[str, str] = {}
+    scored: list[Scored] = []
+    for track in tracks:
+        group = group_name(track, config)
+        trains[group] = add(track.train_split, labeled=True)
+        group_tests = tests.setdefault(group, [])
+        if track.test_split is not None:
+            group_tests.append(add(track.test_split, labeled=track.test_labels, corruption=track.corruption))
+        for i, strategy in enumerate(track.strategies):
+            if i and track.unlabeled_split:
+                group_tests.append(add(track.unlabeled_split, labeled=False))
+            if track.evaluate is None:
+                label = track.name if i == 0 else f"{track.name}+{strategy}"
+                abbreviation = plugins.get("strategy", strategy).card.get("abbreviation", strategy)
+                scored.append(Scored(label, track, strategy, track.heading if i == 0 else f"{track.heading} +{abbreviation}",
+                                     group))
+    groups = {name: Group(name, trains[name], name.split("|", 1)[1], tuple(dict.fromkeys(t for t in tests[name]
+                                                                                         if t != trains[name])))
+              for name in tests}
+    return sets, groups, scored
+
+
+def group_name(track: Track, config: Mapping[str, Any]) -> str:
+    """Tracks with one train split and one selection metric share their fold models."""
+    return f"{track.train_split}|{config['selection_metric'] or track.selection_metric}"
+
+
+def _corrupt(dataset: Any, fs: FeatureSet, config: Mapping[str, Any], progress: bool) -> Any:
+    from merbench.corrupt.pipeline import corrupt_dataset
+    from merbench.corrupt.recipe import corruption_steps
+
+    log.info("corrupting the %s split (%s, seed %s)", fs.split, fs.corruption, config["corruption_seed"])
+    return corrupt_dataset(dataset, fs.split, corruption_steps(dataset, fs.corruption), config["corruption_seed"],
+                           progress=progress)
+
+
+def encoder_params(config: Mapping[str, Any], encoder: str) -> dict[str, Any]:
+    """Factory parameters of ``encoder`` in this run: the protocol's pooling where the encoder's card
+    lists it, then the config's ``encoder_params`` for that encoder."""
+    params: dict[str, Any] = {}
+    pooling = config.get("pooling")
+    if pooling is not None and encoder in plugins.get_registry().names("encoder"):
+        if pooling in plugins.get("encoder", encoder).card.get("poolings", ()):
+            params["pooling"] = pooling
+    return {**params, **config["encoder_params"].get(encoder, {})}
+
+
+def build_rows(config: Mapping[str, Any], ranking: dict[str, list[str]] | None) -> list[Row]:
     encoders = config["encoders"]
     rows = [Row(e, "feature", [m], [e]) for m, names in encoders.items() for e in names]
     seen: set[tuple[str, ...]] = set()
     for combo in config["combinations"]:
-        mods = [m for m in ("audio", "text", "visual") if m in combo and m in encoders]
-        if len(mods) < 2 or tuple(mods) in seen:  # a combination may collapse onto another without some modality
+        mods = [m for m in SHORT if m in combo and m in encoders]
+        # a combination may collapse onto another without some modality; one modality is a unimodal row's
+        if not mods or tuple(mods) in seen or (len(mods) < 2 and config["unimodal"]):
             continue
         seen.add(tuple(mods))
         chosen = top_n(ranking, config["topn"], mods) if ranking else [encoders[m][0] for m in mods]
@@ -97,16 +301,129 @@ def _rows(config: dict[str, Any], ranking: dict[str, list[str]] | None) -> list[
     return rows
 
 
-def _inputs(row: Row, modality_of: dict[str, str], branches: str) -> dict[str, list[str]]:
-    if branches == "feature":
-        return {e: [e] for e in row.encoders}
-    grouped: dict[str, list[str]] = {}
-    for e in row.encoders:
-        grouped.setdefault(modality_of[e], []).append(e)
-    return grouped
+def wants_valence(config: Mapping[str, Any], dataset: Any, scored: Sequence[Scored]) -> bool:
+    """Whether the fusion gets a valence head: ``valence: auto`` when a scored metric reads valence."""
+    if not getattr(dataset, "has_valence", False) or config["valence"] is False:
+        return False
+    if config["valence"] is True:
+        return True
+    metrics = {m for s in scored for m in (*s.track.metrics, s.track.selection_metric)}
+    metrics.add(config["selection_metric"] or "")
+    return any("valence" in plugins.get("metric", m).card.get("label_type", "") for m in metrics if m)
 
 
-def _score(table: FeatureTable, logits: np.ndarray, valence: np.ndarray | None, metrics: list[str]) -> dict[str, float]:
+class RowTrainer:
+    """Trains one row for every seed and CV group, and scores every scored column of it."""
+
+    def __init__(self, config, dataset, sets, groups, scored, split_features, modality_of) -> None:
+        self.config, self.dataset, self.sets, self.groups = config, dataset, sets, groups
+        self.scored, self.split_features, self.modality_of = scored, split_features, modality_of
+        spec = plugins.get("fusion", config["fusion"])
+        self.frames = spec.card.get("input_level") == "frame"
+        self.branches = spec.card.get("branches", "modality")
+        self.with_valence = wants_valence(config, dataset, scored)
+        name = config["search_space"]
+        if isinstance(name, str) and name not in SPACES:
+            raise RunError(f"unknown search_space {name!r}; choose one of {sorted(SPACES)} or give a mapping")
+        self.space = SPACES[name] if isinstance(name, str) else name
+        self.fusion_params = fusion_params(config)
+
+    def train_config(self, group: Group) -> TrainConfig:
+        c = self.config
+        return TrainConfig(epochs=c["epochs"], batch_size=c["batch_size"], weight_decay=c["weight_decay"],
+                           folds=c["folds"], stratified=c["stratified"], unbiased=c["unbiased"],
+                           standardize=c["standardize"], select=group.selection, device=c["device"])
+
+    def inputs(self, row: Row) -> dict[str, list[str]]:
+        if self.branches == "feature":
+            return {e: [e] for e in row.encoders}
+        grouped: dict[str, list[str]] = {}
+        for e in row.encoders:
+            grouped.setdefault(self.modality_of[e], []).append(e)
+        return grouped
+
+    def train(self, row: Row) -> None:
+        inputs = self.inputs(row)
+        tables = {name: build_table(self.split_features[name], inputs, labeled=fs.labeled, has_valence=self.with_valence,
+                                    skip_missing=self.config["skip_missing"], frames=self.frames)
+                  for name, fs in self.sets.items()}
+        dims = next(iter(tables.values())).input_dims
+
+        def build(params):
+            return plugins.create("fusion", self.config["fusion"], input_dims=dims, num_classes=len(EMOTIONS),
+                                  with_valence=self.with_valence, **{**self.fusion_params, **params})
+
+        for group in self.groups.values():
+            train_config = self.train_config(group)
+            train, tests = tables[group.train], {k: tables[k] for k in group.tests}
+            for seed in self.config["seeds"]:
+                log.info("%s: seed %s, %s trials x %s folds, %s epochs", row.key, seed, self.config["trials"],
+                         train_config.folds, train_config.epochs)
+                trials = sample_trials(self.space, self.config["trials"], seed)
+                supervised = cross_validate(train, build, trials, config=train_config, seed=seed, test_tables=tests)
+                row.cv.setdefault(group.name, {})[seed] = supervised
+                for s in (s for s in self.scored if s.group == group.name):
+                    result = supervised
+                    if s.strategy != s.track.strategies[0]:
+                        if self.config["strategy_rows"] != "all" and row.kind != "combination":
+                            continue
+                        result = self._strategy(s, train, tests, tables, build, trials, train_config, seed,
+                                                supervised, row)
+                    row.results.setdefault(s.label, {})[seed] = result
+                    row.scores.setdefault(s.label, {})[seed] = self.score(s.track, tables, result)
+
+    def _strategy(self, s: Scored, train, tests, tables, build, trials, train_config, seed, supervised, row):
+        strategy = plugins.create("strategy", s.strategy, **self.config["strategy_params"].get(s.strategy, {}))
+
+        def trainer(labeled, *, extra_train=None, trials=None, test_tables=None):
+            if extra_train is None and trials is None and all(k in supervised.test_logits for k in test_tables or {}):
+                return supervised  # the supervised round was trained above, with the pool among its test sets
+            return cross_validate(labeled, build, trials or sample_trials(self.space, self.config["trials"], seed),
+                                  config=train_config, seed=seed, test_tables={**tests, **(test_tables or {})},
+                                  extra_train=extra_train)
+
+        unlabeled = tables[self._set_name(s.track.unlabeled_split, labeled=False)] if s.track.unlabeled_split else None
+        result = strategy.fit(trainer, train, unlabeled)
+        row.histories.setdefault(s.label, {})[seed] = getattr(strategy, "history", None)
+        return result
+
+    def _set_name(self, split: str, *, labeled: bool, corruption: Any = None) -> str:
+        return FeatureSet.of(self.dataset.resolve_split(split), labeled=labeled, corruption=corruption).name
+
+    def test_set(self, track: Track) -> str | None:
+        if track.test_split is None:
+            return None
+        return self._set_name(track.test_split, labeled=track.test_labels, corruption=track.corruption)
+
+    def probabilities(self, row: Row, track: Track) -> dict[int, dict[str, list[float]]]:
+        """Per seed, ``name -> class probabilities`` of ``row``'s classifier in ``track``'s CV group:
+        out-of-fold for the train split's samples, fold-averaged for the track's test split."""
+        from merbench.training.strategies import softmax
+
+        group = self.groups[group_name(track, self.config)]
+        train_sf = self.split_features[group.train]
+        train_names = [n for n in train_sf.names if n not in train_sf.skipped]
+        test = self.test_set(track)
+        out: dict[int, dict[str, list[float]]] = {}
+        for seed, result in row.cv[group.name].items():
+            probs = dict(zip(result.test_names[test], softmax(result.test_logits[test]).tolist())) if test else {}
+            probs.update(zip(train_names, softmax(result.oof_logits).tolist()))
+            out[seed] = probs
+        return out
+
+    def score(self, track: Track, tables: Mapping[str, Any], result: CVResult) -> dict[str, float]:
+        """The track's metrics of ``result``: its CV scores, or its fold-averaged predictions of the test split."""
+        keys = set(track.metrics) | {c.removesuffix("_unbiased") for c in track.columns}
+        if track.cross_validated:
+            out = {m: v for m, v in result.baseline.items() if m in keys}
+            out.update({f"{m}_unbiased": v for m, v in (result.unbiased or {}).items() if m in keys})
+            return out
+        name = self.test_set(track)
+        return score_predictions(tables[name], result.test_logits[name], result.test_valence.get(name), track.metrics)
+
+
+def score_predictions(table: Any, logits: np.ndarray, valence: np.ndarray | None, metrics: Sequence[str]) -> dict[str, float]:
+    """Each metric of ``metrics`` on argmax predictions (and valence, for metrics that read it)."""
     y_true = [EMOTIONS[i] for i in table.labels]
     y_pred = [EMOTIONS[i] for i in logits.argmax(1)]
     context = {}
@@ -118,172 +435,8 @@ def _score(table: FeatureTable, logits: np.ndarray, valence: np.ndarray | None, 
         metric = plugins.create("metric", m)
         if metric.label_type == "valence":
             out[m] = metric(context["valence_true"], context["valence_pred"]) if context else float("nan")
+        elif "valence" in metric.label_type and not context:
+            out[m] = float("nan")
         else:
             out[m] = metric(y_true, y_pred, **context)
-    return {k: v for k, v in out.items() if np.isfinite(v)}
-
-
-def run(config: dict[str, Any] | None = None, *, console: Any = None, progress: bool = True,
-        log: Callable[[str], None] | None = None) -> RunResult:
-    """Run every configured track (see the module docstring); ``config`` is merged over the defaults."""
-    from merbench.datasets import open_dataset
-
-    config = build_config(config)
-    manager = plugins.get_manager()
-    manager.hook.merbench_configure(config=config)
-    build_config(config)  # a plugin's amendments must still match the schema
-    say = log or (lambda msg: None)
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
-    out = Path(config["out"] or Path(_runs_dir()) / _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    out.mkdir(parents=True, exist_ok=True)
-
-    dataset = open_dataset(config["dataset"], reader=config["reader"])
-    timings["dataset"] = time.perf_counter() - t0
-    splits = dataset.splits()
-    # Train&Val cross-validation trains every model, so its scores are always reported with the others.
-    tracks = {t: load_track(t) for t in dict.fromkeys(["trainval", *config["tracks"]]) if t != "ov"}
-    fusion_spec = plugins.get("fusion", config["fusion"])
-    frames = fusion_spec.card.get("input_level") == "frame"
-    branches = fusion_spec.card.get("branches", "modality")
-    modality_of = {e: m for m, names in config["encoders"].items() for e in names}
-    all_encoders = list(modality_of)
-    has_valence = bool(getattr(dataset, "has_valence", False))
-    metrics = ["waf", "acc"] + (["mse", "combined"] if has_valence else [])
-    select = "combined" if has_valence else "waf"
-    skip = config["skip_missing"]
-
-    # -- features ------------------------------------------------------------------------------
-    t = time.perf_counter()
-    wanted = {"trainval": dataset}
-    if "semi" in tracks:
-        wanted["semi"] = dataset
-        if "pseudo-label" in tracks["semi"]["strategies"]:
-            wanted[POOL] = dataset
-    if "ov" in config["tracks"] and "ov" in splits:
-        wanted["ov"] = dataset
-    noise_dataset = None
-    if "noise" in tracks and config["corrupt_noise"]:
-        from merbench.corrupt.recipe import noise_test_set
-
-        say(f"corrupting the NOISE split (challenge recipe, seed {config['noise_seed']})")
-        noise_dataset = noise_test_set(dataset, seed=config["noise_seed"], progress=progress)
-        timings["corrupt"] = time.perf_counter() - t
-        wanted["noise"] = noise_dataset
-    elif "noise" in tracks:  # the release's NOISE clips are corrupted already (MER2024's test2noise clips)
-        say("NOISE split used as released (corrupt_noise: false)")
-        noise_dataset = dataset
-        wanted["noise"] = dataset
-    split_features: dict[str, SplitFeatures] = {}
-    for split, ds in wanted.items():
-        if split not in ds.splits():
-            raise ValueError(f"dataset {ds.root} has no {split!r} split, which track(s) {sorted(tracks)} need")
-        say(f"features for {split}: {', '.join(all_encoders)}")
-        split_features[split] = load_split(ds, split, all_encoders, frames=frames, skip_missing=skip,
-                                           device=config["device"])
-    timings["features"] = time.perf_counter() - t
-
-    manager.hook.merbench_run_start(run={"config": config, "dataset": dataset, "out": out})
-
-    # -- training ------------------------------------------------------------------------------
-    t = time.perf_counter()
-    space = SPACES[config["search_space"]] if isinstance(config["search_space"], str) else config["search_space"]
-    train_config = TrainConfig(epochs=config["epochs"], batch_size=config["batch_size"],
-                               weight_decay=config["weight_decay"], folds=config["folds"],
-                               stratified=config["stratified"], unbiased=config["unbiased"], select=select,
-                               device=config["device"])
-    rows = _rows(config, None)
-    feature_rows = [r for r in rows if r.kind == "feature"]
-    ranking = None
-    records: list[Path] = []
-    for row in feature_rows:
-        _train_row(row, config, split_features, tracks, modality_of, branches, frames, has_valence, metrics,
-                   space, train_config, say)
-    if config["topn"]:
-        ranking = rank_features({r.key: float(np.mean([s["waf"] for s in r.scores["trainval"].values()]))
-                                 for r in feature_rows}, {r.key: r.modalities[0] for r in feature_rows})
-        rows = feature_rows + [r for r in _rows(config, ranking) if r.kind == "combination"]
-    for row in rows:
-        if row.kind == "combination":
-            _train_row(row, config, split_features, tracks, modality_of, branches, frames, has_valence, metrics,
-                       space, train_config, say)
-    timings["training"] = time.perf_counter() - t
-
-    from merbench.runner.records import write_row_records
-
-    for row in rows:
-        records += write_row_records(row, config=config, tracks=tracks, dataset=dataset, noise_dataset=noise_dataset,
-                                     split_features=split_features, train_config=train_config, ranking=ranking,
-                                     metrics=metrics, out=out)
-
-    ov_rows: list[dict[str, Any]] = []
-    if "ov" in config["tracks"]:
-        t = time.perf_counter()
-        from merbench.ov.track import run_ov_track
-
-        trimodal = rows[-1]
-        ov_names = list(splits.get("ov", []))
-        say(f"MER-OV track (classifier baseline from {trimodal.key})")
-        ov_rows = run_ov_track(dataset, describer=config["ov"]["describer"], seeds=config["seeds"],
-                               classifier_probs=classifier_probabilities(trimodal, ov_names, split_features["trainval"].names),
-                               classifier_inputs=tuple(trimodal.modalities), out=out / "ov", limit=config["ov"]["limit"],
-                               progress=progress)
-        records += [Path(r["record"]) for r in ov_rows if r.get("record")]
-        timings["ov"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t0
-    result = RunResult(config, out, rows, records, ov_rows, ranking, timings)
-    manager.hook.merbench_run_finish(run=result, records=[json.loads(Path(p).read_text()) for p in records])
-    return result
-
-
-def _runs_dir() -> Path:
-    from merbench.paths import runs_dir
-
-    return runs_dir()
-
-
-def _train_row(row: Row, config, split_features, tracks, modality_of, branches, frames, has_valence, metrics, space,
-               train_config: TrainConfig, say) -> None:
-    inputs = _inputs(row, modality_of, branches)
-    tables = {split: build_table(sf, inputs, labeled=split not in (POOL,) and split != "ov", has_valence=has_valence,
-                                 skip_missing=config["skip_missing"], frames=frames)
-              for split, sf in split_features.items()}
-    train = tables["trainval"]
-    tests = {k: v for k, v in tables.items() if k != "trainval"}
-    dims = train.input_dims
-    fusion = config["fusion"]
-    fixed = dict(config["fusion_params"])
-
-    def build(params):
-        return plugins.create("fusion", fusion, input_dims=dims, num_classes=len(EMOTIONS), with_valence=has_valence,
-                              **{**fixed, **params})
-
-    pseudo_config = dict(config["pseudo_label"])
-    pseudo_rows = pseudo_config.pop("rows", "combinations")
-    pseudo = ("semi" in tracks and "pseudo-label" in tracks["semi"]["strategies"]
-              and (pseudo_rows == "all" or row.kind == "combination"))
-    for seed in config["seeds"]:
-        say(f"{row.key}: seed {seed}, {config['trials']} trials x {train_config.folds} folds, {train_config.epochs} epochs")
-        trials = sample_trials(space, config["trials"], seed)
-        supervised = cross_validate(train, build, trials, config=train_config, seed=seed, test_tables=tests)
-        row.supervised[seed] = supervised
-        row.scores.setdefault("trainval", {})[seed] = {**supervised.baseline,
-                                                       **{f"{k}_unbiased": v for k, v in (supervised.unbiased or {}).items()}}
-        for name in ("semi", "noise"):
-            if name in tracks:
-                row.scores.setdefault(name, {})[seed] = _score(tests[name], supervised.test_logits[name],
-                                                               supervised.test_valence.get(name), metrics)
-        if pseudo:
-            strategy = plugins.create("strategy", "pseudo-label", **pseudo_config)
-
-            def trainer(labeled, *, extra_train=None, trials=None, test_tables=None, _seed=seed, _sup=supervised):
-                if extra_train is None and trials is None:
-                    return _sup  # the supervised round was trained above, with the pool among its test sets
-                return cross_validate(labeled, build, trials, config=train_config, seed=_seed,
-                                      test_tables={**tests, **(test_tables or {})}, extra_train=extra_train)
-
-            result = strategy.fit(trainer, train, tests[POOL])
-            row.pseudo[seed] = result
-            row.pseudo_history[seed] = strategy.history
-            row.scores.setdefault(SEMI_PSEUDO, {})[seed] = _score(tests["semi"], result.test_logits["semi"],
-                                                                  result.test_valence.get("semi"), metrics)
+    return {k: float(v) for k, v in out.items() if np.isfinite(v)}

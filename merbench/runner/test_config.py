@@ -2,30 +2,67 @@ import re
 
 import pytest
 
-from merbench.runner.config import DEFAULTS, ConfigError, build_config
-from merbench.runner.tracks import TrackError, load_track
+from merbench import plugins
+from merbench.contracts.protocol import ProtocolError, load_protocol
+from merbench.contracts.track import TrackError, load_track
+from merbench.runner.config import ConfigError, build_config, defaults, resolve, user_layers
 
 
-def test_defaults_are_valid_and_overrides_merge(tmp_path):
-    assert build_config() == DEFAULTS
+def test_protocol_settings_then_dataset_defaults_then_file_then_command_line(tmp_path):
     path = tmp_path / "run.yaml"
-    path.write_text("trials: 7\npseudo_label: {quantile: 0.8}\n")
-    config = build_config({"seeds": [3]}, path)
-    assert config["trials"] == 7 and config["seeds"] == [3]
-    assert config["pseudo_label"] == {**DEFAULTS["pseudo_label"], "quantile": 0.8}
+    path.write_text("trials: 7\nstrategy_params: {pseudo-label: {quantile: 0.8}}\n")
+    resolved = resolve(user_layers({"seeds": [3]}, path), dataset_protocol="mer2024",
+                       dataset_defaults={"trials": 2, "epochs": 20}, dataset_name="dataset demo")
+    config = resolved.config
+    assert config["trials"] == 7 and config["epochs"] == 20 and config["seeds"] == [3]
+    assert config["standardize"] is False and config["tracks"] == ["trainval", "semi", "noise", "ov"]
+    assert config["strategy_params"] == {"pseudo-label": {"quantile": 0.8}}
+    assert config["encoders"] == defaults()["encoders"]
+    by_field = {d["field"]: d for d in resolved.departures}
+    assert by_field["trials"] == {"field": "trials", "protocol": 50, "run": 7, "source": str(path)}
+    assert by_field["epochs"]["source"] == "dataset demo defaults"
+    assert by_field["seeds"]["source"] == "command line" and "standardize" not in by_field
 
 
-@pytest.mark.parametrize("bad, field", [({"trials": 0}, "trials"), ({"tracks": ["multi"]}, "tracks/0"),
-                                        ({"encoders": {"smell": ["x"]}}, "encoders"), ({"trails": 3}, "(root)")])
+def test_a_fusion_parameter_against_the_protocol_is_a_departure():
+    resolved = resolve(user_layers({"fusion_params": {"weights": "softmax"}}), dataset_protocol="mer2024")
+    assert [d["field"] for d in resolved.departures] == ["fusion_params.weights"]
+    assert resolve(user_layers({"fusion": "concat-mlp"}), dataset_protocol="mer2024").departures == []
+
+
+def test_protocol_named_in_the_config_wins_over_the_dataset_and_takes_its_tracks():
+    resolved = resolve(user_layers({"protocol": "mer2023"}), dataset_protocol="mer2024")
+    assert resolved.protocol.name == "mer2023" and resolved.config["tracks"][0] == "mer2023-trainval"
+    own = resolve(user_layers({"protocol": "merbench"}), dataset_protocol="mer2023")
+    assert own.config["tracks"] == ["mer2023-trainval", "mer2023-multi", "mer2023-noise", "mer2023-semi"]
+    assert own.config["standardize"] is True
+
+
+@pytest.mark.parametrize("bad, field", [({"trials": 0}, "trials"), ({"encoders": {"smell": ["x"]}}, "encoders"),
+                                        ({"trails": 3}, "(root)"), ({"valence": "sometimes"}, "valence")])
 def test_bad_config_names_the_field(bad, field):
     with pytest.raises(ConfigError, match=re.escape(f"field {field}")):
         build_config(bad)
 
 
-def test_builtin_tracks_validate_and_a_bad_track_file_is_named(tmp_path):
-    assert load_track("semi")["strategies"] == ["supervised", "pseudo-label"]
-    assert load_track("noise")["corruption"] == "challenge"
+def test_invalid_yaml_names_the_file_and_line(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("trials: 2\nseeds: [0, 1\n")
+    with pytest.raises(ConfigError, match=r"run\.yaml line \d+: not valid YAML"):
+        user_layers(None, path)
+
+
+def test_builtin_tracks_and_protocols_validate_and_a_bad_track_file_is_named(tmp_path):
+    semi = plugins.create("track", "semi")
+    assert semi.strategies == ("supervised", "pseudo-label") and semi.test_split == "semi"
+    assert plugins.create("track", "noise").corruption == "challenge"
+    multi = plugins.create("track", "mer2023-multi")
+    assert multi.main_metric == "combined" and multi.needs == ("valence",)
+    assert plugins.create("protocol", "mer2024").settings["standardize"] is False
     bad = tmp_path / "x.yaml"
-    bad.write_text("name: x\ntitle: X\nversion: 1\ntrain_split: trainval\nmetrics: [waf]\nmain_metric: acc\nstrategies: [supervised]\n")
+    bad.write_text("name: x\ntitle: X\nversion: 1\ntrain_split: trainval\nmetrics: [waf]\nmain_metric: acc\n")
     with pytest.raises(TrackError, match="main_metric 'acc' is not in metrics"):
-        load_track("x", bad)
+        load_track(bad)
+    bad.write_text("name: x\ntitle: X\nversion: 1\n")
+    with pytest.raises(ProtocolError, match="x.yaml: field"):
+        load_protocol(bad)

@@ -6,7 +6,7 @@ import pytest
 
 from merbench.results.tables import scores_table
 from merbench.runner.run import run
-from merbench.runner.submit import write_submission
+from merbench.results.submit import write_submission
 
 
 @pytest.mark.slow
@@ -24,7 +24,7 @@ def test_run_trainval_and_semi_on_tiny_demo(tiny_demo, tmp_path, monkeypatch):
     lines = (tmp_path / "out" / record["predictions"]["path"]).read_text().splitlines()
     splits = {json.loads(line)["split"] for line in lines}
     assert splits == {"semi", "unlabeled"} and all("name" in json.loads(line) for line in lines)
-    assert scores_table(result.rows, "combination", "t").row_count == 1
+    assert scores_table(result.rows, "combination", "t", result.scored).row_count == 1
     from merbench.datasets import open_dataset
 
     pool = open_dataset(str(tiny_demo)).splits()["unlabeled"]
@@ -57,7 +57,7 @@ def test_noise_track_uses_a_released_noise_split_as_is(tiny_demo, tmp_path, monk
     plugins.get_manager().pm.register(Watcher(), name="watcher")
     try:
         config = {"dataset": str(tiny_demo), "encoders": {"audio": ["egemaps"]}, "tracks": ["noise"], "trials": 1,
-                  "seeds": [0], "epochs": 1, "unbiased": False, "corrupt_noise": False,
+                  "seeds": [0], "epochs": 1, "unbiased": False, "corrupt": False,
                   "search_space": {"hidden_dim": [16], "lr": [1e-3], "dropout": [0.2]}, "out": str(tmp_path / "out")}
         result = run(config, progress=False)
     finally:

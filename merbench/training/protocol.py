@@ -74,7 +74,11 @@ class CVResult:
 
 
 def _metrics(history_row: np.ndarray) -> dict[str, float]:
-    return {name: float(v) for name, v in zip(HISTORY_COLUMNS, history_row) if np.isfinite(v)}
+    """One epoch's validation metrics, with MER2023's combined score where valence was scored."""
+    out = {name: float(v) for name, v in zip(HISTORY_COLUMNS, history_row) if np.isfinite(v)}
+    if "mse" in out:
+        out["combined"] = float(selection_score(history_row, "combined"))
+    return out
 
 
 def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any], trials: list[dict[str, Any]], *,
@@ -138,7 +142,7 @@ def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any
             unbiased_rows.append(picked)
             row["unbiased"] = {"trial": int(k_star), "epoch": int(e_star) + 1, **picked}
         fold_rows.append(row)
-    baseline = {m: float(np.mean([r[m] for r in fold_rows])) for m in HISTORY_COLUMNS if m in fold_rows[0]}
+    baseline = {m: float(np.mean([r[m] for r in fold_rows])) for m in _metrics(kept[0].history[kept[0].best_epoch])}
     unbiased = ({m: float(np.mean([r[m] for r in unbiased_rows])) for m in unbiased_rows[0]}
                 if config.unbiased else None)
 

@@ -19,6 +19,10 @@ class DemoDataset(Dataset):
 
     name = "demo"
     has_valence = True
+    #: a budget that finishes in minutes on 2 CPU cores (the papers': 50 trials, 100 epochs, 3 seeds)
+    run_defaults = {"trials": 2, "epochs": 20, "seeds": [0, 1]}
+    #: MER2023's MER-MULTI test set served by the demo's SEMI clips (the demo has no third test set)
+    split_aliases = {"multi": "semi"}
 
     def __init__(self, root: str | Path, layout: str = "processed") -> None:
         super().__init__(root)

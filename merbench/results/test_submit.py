@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from merbench.runner.submit import SubmissionError, write_submission
+from merbench.results.submit import SubmissionError, write_submission
 
 
 def _record(tmp_path, rows):

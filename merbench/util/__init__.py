@@ -1,0 +1,1 @@
+"""Small helpers shared across merbench, one job each (schema errors, mean ± std, ...)."""

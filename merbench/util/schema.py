@@ -1,0 +1,14 @@
+"""One way to turn a JSON-schema failure into a one-line message naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def first_error(validator: Any, instance: Any) -> str | None:
+    """``"field a/b: <message>"`` for the first error (in path order) of ``validator`` on ``instance``, or None."""
+    error = next(iter(sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.path])), None)
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.path) or "(root)"
+    return f"field {where}: {error.message}"
