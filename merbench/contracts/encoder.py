@@ -39,7 +39,7 @@ class Encoder(abc.ABC):
     sample_rate: int = 16000
     #: bump when the implementation changes its output for the same checkpoint
     version: str = "1"
-    #: layer policy used when a caller gives none (see ``merbench.encoders.layers``), e.g. "sum-last-4"
+    #: layer policy used when a caller gives none (see ``merbench.cache.pooling``), e.g. "sum-last-4"
     default_layers: str = "last"
     #: clips per :meth:`encode` call when the caller gives no batch size
     batch_size: int = 16
