@@ -374,16 +374,15 @@ def _check_failed(resolved: Resolved, names: Sequence[str], on_failed: str) -> l
 
 
 def load_features(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, layers: LayerPolicy | None = None,
-                  pooling: str = "mean", extract_missing: bool = True, on_failed: str = "error", device: str = "auto",
+                  extract_missing: bool = True, on_failed: str = "error", device: str = "auto",
                   **encoder_params: Any) -> np.ndarray:
-    """Utterance features float32 (N, D), rows in the order of ``names``.
+    """Utterance features float32 (N, D): means over time, rows in the order of ``names``.
 
     ``layers=None`` uses the encoder's default policy (e.g. ``"sum-last-4"`` for the baseline's
     transformers); see :mod:`merbench.cache.pooling`. ``on_failed="zeros"`` gives failed clips a
-    zero row instead of raising.
+    zero row instead of raising. ``encoder_params`` build the encoder (``pooling=`` among them, for
+    an encoder that declares ``poolings``); frame-level features come from :func:`load_frames`.
     """
-    if pooling != "mean":
-        raise ValueError(f"pooling {pooling!r}: load_features gives utterance means; use load_frames for frame-level features")
     resolved = _ready(dataset, encoder, names, frames=False, extract_missing=extract_missing, device=device,
                       encoder_params=encoder_params)
     bad = set(_check_failed(resolved, names, on_failed))
