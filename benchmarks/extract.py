@@ -51,8 +51,8 @@ def build_encoder(name: str, workdir: Path, params: dict):
 
 def one_at_a_time(dataset, encoder, names, out_dir: Path) -> float:
     """The baseline loop; returns seconds."""
-    from merbench.encoders.inputs import prepare
-    from merbench.encoders.layers import mean_over_time
+    from merbench.cache.inputs import prepare
+    from merbench.cache.pooling import mean_over_time
 
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -94,7 +94,7 @@ def main() -> None:
         start = time.perf_counter()
         extract(dataset, encoder, names, device="cpu", batch_size=args.batch_size, progress=False)
         batched_s = time.perf_counter() - start
-        from merbench.encoders.layers import select_layers
+        from merbench.cache.pooling import select_layers
 
         cached = load_features(dataset, encoder, timed, layers="all")
         looped = np.stack([select_layers(np.load(tmp / "npy" / f"{n}.npy"), "all") for n in timed])

@@ -1,8 +1,12 @@
 """Built-in encoders and the feature-cache commands (extract, cache).
 
 Cards carry what a user needs to pick an encoder (modality, input kind, dim, where the weights come
-from, the default layer policy and pooling); registry.yaml carries the full model cards.
+from, the default layer policy and pooling); registry.yaml carries the full model cards. The card of
+every encoder whose class declares ``poolings`` (see ``merbench.contracts.encoder``) also lists them
+as ``"poolings": [...]``, default first, so a runner can pass ``pooling=`` to exactly those encoders.
 """
+
+import importlib
 
 from merbench.hookspecs import hookimpl
 
@@ -52,8 +56,23 @@ VISUAL = {
 OPENSMILE = {"egemaps": ("eGeMAPSv02", 88), "compare2016": ("ComParE_2016", 6373), "is09": ("IS09", 384), "is10": ("IS10", 1582)}
 
 
+def _poolings(factory: str) -> dict:
+    """``{"poolings": [...]}`` when the factory's class declares several poolings, else ``{}``."""
+    module, attr = factory.split(":")
+    poolings = getattr(getattr(importlib.import_module(module), attr), "poolings", ())
+    return {"poolings": list(poolings)} if poolings else {}
+
+
+def _with_poolings(register):
+    """The hook's ``register``, adding to every card the ``poolings`` its class declares."""
+    def wrapped(name, factory, *, card=None, **kwargs):
+        return register(name, factory, card={**(card or {}), **_poolings(factory)}, **kwargs)
+    return wrapped
+
+
 @hookimpl
 def register_encoders(register):
+    register = _with_poolings(register)
     for name, (feature_set, dim) in OPENSMILE.items():
         register(name, _SMILE, summary=f"openSMILE {feature_set} functionals ({dim} dims).",
                  card={"modality": "audio", "input_kind": "waveform", "dim": dim, "package": "opensmile",

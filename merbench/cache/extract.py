@@ -28,7 +28,7 @@ from merbench.cache.key import cache_key, key_digest
 from merbench.cache.store import CacheError, FeatureStore, store_path
 from merbench.contracts.dataset import Dataset
 from merbench.contracts.encoder import Encoder
-from merbench.encoders.layers import LayerPolicy, frames_of, mean_over_time, select_layers
+from merbench.cache.pooling import LayerPolicy, frames_of, mean_over_time, select_layers
 
 IMPORT_PREFIX = "import:"
 DEFAULT_MAX_FAILED = 0.05
@@ -139,7 +139,7 @@ def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | Non
 
 def batch_plan(dataset: Dataset, encoder: Encoder, names: Sequence[str], batch_size: int) -> list[list[str]]:
     """The batches ``names`` are encoded in: sorted by input size (see
-    :func:`merbench.encoders.inputs.input_size`; ties keep the requested order), then cut every
+    :func:`merbench.cache.inputs.input_size`; ties keep the requested order), then cut every
     ``batch_size``.
 
     Sorting keeps padding low. The plan depends only on the requested clips, never on what is already
@@ -147,7 +147,7 @@ def batch_plan(dataset: Dataset, encoder: Encoder, names: Sequence[str], batch_s
     uninterrupted run would, so padded encoders, whose outputs move with a batch's composition by
     float rounding, give the same bits either way.
     """
-    from merbench.encoders.inputs import input_size
+    from merbench.cache.inputs import input_size
 
     def size(name: str) -> int:
         try:
@@ -184,7 +184,7 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
     Media are decoded on ``workers`` threads, a batch or two ahead of the encoder. With
     ``encode_workers`` > 1 that many batches are encoded at once (so a kill loses at most that many).
     """
-    from merbench.encoders.inputs import is_empty, prepare
+    from merbench.cache.inputs import is_empty, prepare
 
     encoder = resolved.encoder
     workers = workers or max(2, min(8, os.cpu_count() or 2))
@@ -374,16 +374,15 @@ def _check_failed(resolved: Resolved, names: Sequence[str], on_failed: str) -> l
 
 
 def load_features(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, layers: LayerPolicy | None = None,
-                  pooling: str = "mean", extract_missing: bool = True, on_failed: str = "error", device: str = "auto",
+                  extract_missing: bool = True, on_failed: str = "error", device: str = "auto",
                   **encoder_params: Any) -> np.ndarray:
-    """Utterance features float32 (N, D), rows in the order of ``names``.
+    """Utterance features float32 (N, D): means over time, rows in the order of ``names``.
 
     ``layers=None`` uses the encoder's default policy (e.g. ``"sum-last-4"`` for the baseline's
-    transformers); see :mod:`merbench.encoders.layers`. ``on_failed="zeros"`` gives failed clips a
-    zero row instead of raising.
+    transformers); see :mod:`merbench.cache.pooling`. ``on_failed="zeros"`` gives failed clips a
+    zero row instead of raising. ``encoder_params`` build the encoder (``pooling=`` among them, for
+    an encoder that declares ``poolings``); frame-level features come from :func:`load_frames`.
     """
-    if pooling != "mean":
-        raise ValueError(f"pooling {pooling!r}: load_features gives utterance means; use load_frames for frame-level features")
     resolved = _ready(dataset, encoder, names, frames=False, extract_missing=extract_missing, device=device,
                       encoder_params=encoder_params)
     bad = set(_check_failed(resolved, names, on_failed))

@@ -2,6 +2,23 @@
 
 Layer selection and pooling are separate, configurable steps (see ``merbench.cache``), so the
 cache can store all layers once and a change of layer policy never re-extracts.
+
+Pooling inside the encoder (``pooling=``): some families can turn a clip into hidden states in more
+than one way (how long audio is chunked and normalised, which tokens count, which frames are
+sampled and how tokens are reduced). Such an encoder class lists the names it accepts in
+:attr:`Encoder.poolings`, the default first, and takes them as a ``pooling`` constructor parameter
+that is part of :meth:`Encoder.fingerprint` (so of the cache key). The built-in transformers
+families (audio SSL, text, vision) accept:
+
+- ``"merbench"`` (the default for now): merbench's own, a named departure from the baseline:
+  audio chunks normalised and run one by one, padding masked and dropped; text batched with
+  attention masks, special tokens from the tokenizer's mask; vision frames evenly spaced, CLS
+  tokens or token means;
+- ``"baseline"``: the MER baseline's extraction scripts, reproduced up to float rounding (each
+  family's module docstring says exactly what they do).
+
+The registered cards of such encoders carry ``"poolings": [...]``, so a runner can pass
+``pooling=<value>`` to every encoder whose card lists it without knowing its name.
 """
 
 from __future__ import annotations
@@ -39,8 +56,11 @@ class Encoder(abc.ABC):
     sample_rate: int = 16000
     #: bump when the implementation changes its output for the same checkpoint
     version: str = "1"
-    #: layer policy used when a caller gives none (see ``merbench.encoders.layers``), e.g. "sum-last-4"
+    #: layer policy used when a caller gives none (see ``merbench.cache.pooling``), e.g. "sum-last-4"
     default_layers: str = "last"
+    #: the values the constructor's ``pooling`` parameter accepts, the default first (see the module
+    #: docstring); empty for an encoder with a single way of pooling (it then takes no ``pooling``)
+    poolings: tuple[str, ...] = ()
     #: clips per :meth:`encode` call when the caller gives no batch size
     batch_size: int = 16
     #: True when :meth:`encode` may run on several threads at once (on CPU, torch ops with one
@@ -58,5 +78,5 @@ class Encoder(abc.ABC):
 
     @abc.abstractmethod
     def fingerprint(self) -> dict[str, Any]:
-        """Exactly the configuration that changes the output (checkpoint, revision, layers kept, ...);
-        never the device or batch size."""
+        """Exactly the configuration that changes the output (checkpoint, revision, layers kept, the
+        ``pooling`` of an encoder with :attr:`poolings`, ...); never the device or batch size."""

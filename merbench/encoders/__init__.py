@@ -1,6 +1,6 @@
 """Built-in encoders: transformers families, openSMILE, and offline models shipped in PyPI packages.
 
-Each module holds one family and imports its heavy libraries lazily, inside ``load``; layer
-selection and pooling live in :mod:`merbench.encoders.layers`, input preparation (audio, faces,
-frames, subtitles) in :mod:`merbench.encoders.inputs`.
+Each module holds one family and imports its heavy libraries lazily, inside ``load``. Input
+preparation (audio, faces, frames, subtitles), layer selection and pooling over time are engine
+code of the extractor: :mod:`merbench.cache.inputs` and :mod:`merbench.cache.pooling`.
 """

@@ -87,16 +87,24 @@ def _folder_digest(folder: Path) -> str:
 
 
 class HFEncoder(Encoder):
-    """Base of the transformers encoders: checkpoint, revision, dtype, device; weights loaded in :meth:`load`."""
+    """Base of the transformers encoders: checkpoint, revision, dtype, device; weights loaded in :meth:`load`.
+
+    A family with several poolings lists them in ``poolings`` (default first); ``pooling=None`` takes the
+    default, and the chosen value goes into :meth:`fingerprint` (so into the cache key).
+    """
 
     default_layers = "last"
     batch_size = 8
     concurrent_encode = True  # torch forward passes under inference_mode share the weights read-only
 
     def __init__(self, checkpoint: str, revision: str = "main", dtype: str = "float32",
-                 trust_remote_code: bool = False, batch_size: int | None = None) -> None:
+                 trust_remote_code: bool = False, batch_size: int | None = None, pooling: str | None = None) -> None:
         if dtype not in DTYPES:
             raise ValueError(f"dtype {dtype!r}: choose one of {', '.join(DTYPES)}")
+        if pooling is not None and pooling not in self.poolings:
+            choices = ", ".join(self.poolings) or "none (this family has a single pooling)"
+            raise ValueError(f"pooling {pooling!r}: choose one of {choices}")
+        self.pooling = pooling if pooling is not None else (self.poolings[0] if self.poolings else None)
         self.checkpoint = checkpoint
         self.revision = revision
         self.dtype = dtype
@@ -122,8 +130,9 @@ class HFEncoder(Encoder):
         return model.to(device=device, dtype=getattr(torch, self.dtype)).eval()
 
     def fingerprint(self) -> dict[str, Any]:
+        pooling = {"pooling": self.pooling} if self.poolings else {}
         return {"checkpoint": self.checkpoint, "revision": resolve_revision(self.checkpoint, self.revision),
-                "dtype": self.dtype, **self.options()}
+                "dtype": self.dtype, **pooling, **self.options()}
 
     def options(self) -> dict[str, Any]:
         """Family-specific settings that change the output (added to the fingerprint)."""

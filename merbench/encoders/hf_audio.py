@@ -1,12 +1,30 @@
 """Self-supervised speech models through transformers: wav2vec 2.0, HuBERT, WavLM (one class, AutoModel).
 
-As the MER baseline: 16 kHz waveform cut into ``chunk_seconds`` chunks, every hidden state kept
-(frames of a clip's chunks concatenated), default layer policy "sum of the last 4", mean over time.
+Every hidden state is kept (frames of a clip's chunks concatenated); the default layer policy is
+"sum of the last 4" and the cache averages over the returned frames. Two poolings (``pooling=``):
+
+``"baseline"`` -- what the MER baseline's audio extraction script does, step by step: the 16 kHz
+clip goes through the checkpoint's feature extractor *whole* (so a normalising extractor uses the
+mean and variance of the whole clip); if the processed values are longer than one chunk (10 s,
+160,000 samples) they are zero-padded at the end to a whole number of chunks and reshaped to
+(chunks, 160,000); a clip of at most one chunk stays one row of its own length. All rows go
+through the model as ONE batch, without attention mask, with every hidden state returned; the
+utterance vector is the sum of the last 4 hidden states averaged over all frames of all rows,
+*including the frames computed over the zero padding* of the last chunk. Here: one forward per clip
+(the baseline's), ``lengths`` counts every frame, padding ones included; summing the layers after the
+mean (the layer policy) equals the baseline's sum before it up to float rounding.
+
+``"merbench"`` (default, a named departure) -- the waveform is cut into ``chunk_seconds`` chunks
+first and each chunk goes through the feature extractor on its own (normalised on its own); a
+trailing sliver under 25 ms is folded into the previous chunk; the padding that batching adds is
+masked (layer-norm checkpoints) or avoided (group-norm ones), and the frames it produces are
+dropped, so the last chunk's frames are only its own.
 
 Batch invariance (an item's features never depend on which clips share its batch, so a resumed
-run equals an uninterrupted one): checkpoints with layer-norm feature extractors take padding with
-an attention mask; group-norm ones (e.g. base wav2vec2/HuBERT) normalise over time, so padding
-would change them, and they are batched only with chunks of exactly the same length.
+run equals an uninterrupted one): with ``"merbench"``, checkpoints with layer-norm feature
+extractors take padding with an attention mask; group-norm ones (e.g. base wav2vec2/HuBERT)
+normalise over time, so padding would change them, and they are batched only with chunks of
+exactly the same length. With ``"baseline"`` every clip is its own forward pass.
 """
 
 from __future__ import annotations
@@ -27,10 +45,11 @@ class HFAudioEncoder(HFEncoder):
     sample_rate = 16000
     version = "1"
     default_layers = "sum-last-4"
+    poolings = ("merbench", "baseline")
 
     def __init__(self, checkpoint: str, revision: str = "main", chunk_seconds: float | None = 10.0,
-                 dtype: str = "float32", batch_size: int | None = None) -> None:
-        super().__init__(checkpoint, revision, dtype, batch_size=batch_size)
+                 dtype: str = "float32", batch_size: int | None = None, pooling: str | None = None) -> None:
+        super().__init__(checkpoint, revision, dtype, batch_size=batch_size, pooling=pooling)
         self.chunk_seconds = chunk_seconds
 
     def options(self) -> dict[str, Any]:
@@ -45,12 +64,15 @@ class HFAudioEncoder(HFEncoder):
         self.model = self.place(AutoModel.from_pretrained(path, **kwargs), device)
         self.masked = getattr(self.model.config, "feat_extract_norm", "layer") == "layer"
 
+    def _step(self, n_samples: int) -> int:
+        return int(self.chunk_seconds * self.sample_rate) if self.chunk_seconds else n_samples
+
     def _chunks(self, batch: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
         chunks, owners = [], []
         for i, wav in enumerate(batch):
             if len(wav) < MIN_SAMPLES:
                 raise ValueError(f"clip of {len(wav)} samples is shorter than {MIN_SAMPLES} (25 ms); check its audio")
-            step = int(self.chunk_seconds * self.sample_rate) if self.chunk_seconds else len(wav)
+            step = self._step(len(wav))
             pieces = [wav[s:s + step] for s in range(0, len(wav), step)]
             if len(pieces) > 1 and len(pieces[-1]) < MIN_SAMPLES:  # a sliver: fold it into the previous chunk
                 pieces[-2] = np.concatenate([pieces[-2], pieces.pop()])
@@ -68,6 +90,33 @@ class HFAudioEncoder(HFEncoder):
         return [g[s:s + self.batch_size] for g in by_length.values() for s in range(0, len(g), self.batch_size)]
 
     def encode(self, batch: list[np.ndarray]) -> EncoderOutput:
+        if self.pooling == "baseline":
+            return self._encode_baseline(batch)
+        return self._encode_merbench(batch)
+
+    def _encode_baseline(self, batch: list[np.ndarray]) -> EncoderOutput:
+        """Whole-clip feature extractor, zero-padded chunks, one unmasked forward per clip, all frames kept."""
+        import torch
+
+        dtype = next(self.model.parameters()).dtype
+        items = []
+        for wav in batch:
+            if len(wav) < MIN_SAMPLES:
+                raise ValueError(f"clip of {len(wav)} samples is shorter than {MIN_SAMPLES} (25 ms); check its audio")
+            values = self.processor(wav, sampling_rate=self.sample_rate, return_tensors="pt")["input_values"]
+            n, step = values.shape[1], self._step(values.shape[1])
+            if n > step:
+                rows = -(-n // step)
+                padded = torch.zeros((1, rows * step), dtype=values.dtype)
+                padded[:, :n] = values
+                values = padded.view(rows, step)
+            with torch.inference_mode():
+                hidden = self.model(values.to(self.device, dtype=dtype), output_hidden_states=True).hidden_states
+            items.append([h.float().reshape(-1, h.shape[-1]).cpu().numpy() for h in hidden])
+        return _pad(items)
+
+    def _encode_merbench(self, batch: list[np.ndarray]) -> EncoderOutput:
+        """Per-chunk feature extractor, padding masked and dropped (see the module docstring)."""
         import torch
 
         chunks, owners = self._chunks(batch)
@@ -90,11 +139,16 @@ class HFAudioEncoder(HFEncoder):
 def _stitch(per_chunk: list[list[np.ndarray]], owners: list[int], n_items: int) -> EncoderOutput:
     """Concatenate each item's chunks along time and pad the batch: L arrays (B, T, D)."""
     n_layers = len(per_chunk[0])
-    items = [[np.concatenate([per_chunk[j][layer] for j in range(len(owners)) if owners[j] == i])
-              for layer in range(n_layers)] for i in range(n_items)]
+    return _pad([[np.concatenate([per_chunk[j][layer] for j in range(len(owners)) if owners[j] == i])
+                  for layer in range(n_layers)] for i in range(n_items)])
+
+
+def _pad(items: list[list[np.ndarray]]) -> EncoderOutput:
+    """Items of L arrays (T_i, D) -> L arrays (B, T, D) padded to the longest, with the T_i as lengths."""
+    n_layers = len(items[0])
     lengths = np.array([len(item[0]) for item in items], np.int64)
     dim = items[0][0].shape[-1]
-    hidden = [np.zeros((n_items, int(lengths.max()), dim), np.float32) for _ in range(n_layers)]
+    hidden = [np.zeros((len(items), int(lengths.max()), dim), np.float32) for _ in range(n_layers)]
     for i, item in enumerate(items):
         for layer in range(n_layers):
             hidden[layer][i, : lengths[i]] = item[layer]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from merbench import plugins
-from merbench.encoders.layers import mean_over_time
+from merbench.cache.pooling import mean_over_time
 from merbench.testing.conformance import check_encoder
 
 GOLDEN = Path(__file__).with_name("golden.json")

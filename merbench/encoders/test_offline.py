@@ -41,7 +41,7 @@ def test_minilm_equals_sentence_transformers():
     encoder = plugins.create("encoder", "minilm-l6-v2")
     check_encoder(encoder, texts)
     out = encoder.encode(texts)
-    from merbench.encoders.layers import mean_over_time
+    from merbench.cache.pooling import mean_over_time
 
     ours = mean_over_time(out.hidden_states, out.lengths)[:, -1]
     ours /= np.linalg.norm(ours, axis=1, keepdims=True)  # the ST pipeline ends with Normalize
