@@ -17,6 +17,8 @@ SCHEMA_PATH = Path(__file__).with_name("run.schema.json")
 DEFAULTS: dict[str, Any] = {
     "dataset": "demo",
     "reader": None,
+    # never unpickle a dataset's label files unless the run asks (unpickling can run code)
+    "allow_pickle": False,
     "encoders": {"audio": ["egemaps"], "text": ["minilm-l6-v2"], "visual": ["fer-mini-xception"]},
     "fusion": "attention",
     "fusion_params": {},
