@@ -36,6 +36,7 @@ def register_transcribers(register):
 def register_commands(register):
     register("demo-data", "merbench.cli.demo_data:demo_data",
              summary="Generate the demo corpus (tiny or standard) in both MER layouts.")
-    register("data", "merbench.cli.data:data", summary="Inspect datasets: `data check PATH` counts, problems, manifest hash.")
+    register("data", "merbench.cli.data:data",
+             summary="Inspect datasets: `data check PATH` counts, problems, manifest hash; `data convert` pickle-free labels.")
     register("transcribe", "merbench.cli.transcribe:transcribe",
              summary="Fill missing subtitles with speech recognition (offline Whisper tiny.en by default).")

@@ -39,7 +39,8 @@ TEXT_MASKED = {
     "chinese-electra-180g-base": ("hfl/chinese-electra-180g-base-discriminator", 768),
     "chinese-electra-180g-large": ("hfl/chinese-electra-180g-large-discriminator", 1024),
 }
-#: causal LMs; ChatGLM, MOSS and Baichuan ship their modelling code in the hub repo (trust_remote_code)
+#: causal LMs; ChatGLM, MOSS and Baichuan ship their modelling code in the hub repo. That code runs on
+#: this machine, so it is never trusted by default: a run asks with the parameter trust_remote_code=true
 TEXT_CAUSAL = {
     "bloom-7b1": ("bigscience/bloom-7b1", 4096, False),
     "moss-base-7b": ("fnlp/moss-base-7b", 4096, True),
@@ -97,8 +98,8 @@ def register_encoders(register):
         register(name, _HF_TEXT, summary=f"{hub_id} causal LM on the Chinese subtitle (sum of last 4 layers).",
                  card={"modality": "text", "input_kind": "text", "dim": dim, "hub_id": hub_id,
                        "layers": "sum-last-4", "pooling": "mean over tokens without special tokens",
-                       "trust_remote_code": remote},
-                 defaults={"checkpoint": hub_id, "trust_remote_code": remote, "dtype": "bfloat16"})
+                       "needs_trust_remote_code": remote},
+                 defaults={"checkpoint": hub_id, "dtype": "bfloat16"})
     for name, (factory, hub_id, dim, frames) in VISUAL.items():
         register(name, factory, summary=f"{hub_id} on face crops, averaged over frames.",
                  card={"modality": "visual", "input_kind": "faces", "dim": dim, "hub_id": hub_id,

@@ -35,8 +35,10 @@ def _console():
 
 
 def _report_problems(console, problems: list[str], shown: int = 10) -> None:
+    from rich.markup import escape
+
     for line in problems[:shown]:
-        console.print(f"[yellow]warning:[/] {line}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
     if len(problems) > shown:
         console.print(f"[yellow]... and {len(problems) - shown} more (see --json)[/]")
 
@@ -126,7 +128,8 @@ def extract(descriptions, extractor, params, max_new_tokens, out, cache_path):
 @ov.command()
 @click.argument("predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--truth", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Checked labels (.csv name,openset / .jsonl / .json); default: the dataset's split.")
+              help="Checked labels (.csv name,openset / .jsonl / .json), read like PREDICTIONS; "
+                   "default: the dataset's split, as its reader parsed them.")
 @dataset_option
 @reader_option
 @split_option
@@ -134,46 +137,99 @@ def extract(descriptions, extractor, params, max_new_tokens, out, cache_path):
               help="file (the dataset's shipped grouping, or --grouping), offline, llm; repeatable.")
 @click.option("--grouping", type=click.Path(exists=True, path_type=Path), default=None,
               help="Grouping file for the 'file' grouper: .json, .jsonl, or a folder/zip of <name>.npy.")
+@click.option("--parse", "parse", type=click.Choice(["official", "literal"]), default="official", show_default=True,
+              help="How list strings are read: 'official' exactly as the MER2024 scorer (\"don't\" -> don, t), "
+                   "'literal' as Python literals. The samples the other mode scores differently are listed.")
 @click.option("--json", "as_json", is_flag=True, help="Print scores, per-sample scores and problems as JSON.")
-def score(predictions, truth, dataset_spec, reader, split, groupers, grouping, as_json):
-    """Score PREDICTIONS (.csv name,openset or .jsonl) with the MER-OV set-level metric."""
+def score(predictions, truth, dataset_spec, reader, split, groupers, grouping, parse, as_json):
+    """Score PREDICTIONS (.csv name,openset or .jsonl) with the MER-OV set-level metric.
+
+    Cells are scored as written (never through the LLM-output parser); by default exactly as the
+    official MER2024 scorer reads and scores them.
+    """
     from merbench import plugins
-    from merbench.ov.scoring import read_label_file, score_openset
+    from merbench.ov.scoring import LITERAL, OFFICIAL, differing_samples, read_label_file, score_openset
 
     console = _console()
-    dataset = None
-    if truth is not None:
-        true_labels = read_label_file(truth)
-    else:
-        from merbench.datasets import open_dataset
+    other = LITERAL if parse == OFFICIAL else OFFICIAL
+    modes = (parse, other)
+    problems: list[str] = []
+    try:
+        predicted = {m: read_label_file(predictions, parse=m) for m in modes}
+        problems += predicted[parse].problems
+        predicted = {m: f.labels for m, f in predicted.items()}
+        dataset = None
+        if truth is not None:
+            checked = {m: read_label_file(truth, parse=m) for m in modes}
+            problems += checked[parse].problems
+            true_labels = {m: f.labels for m, f in checked.items()}
+        else:
+            from merbench.datasets import open_dataset
 
-        dataset = open_dataset(dataset_spec, reader=reader)
-        true_labels = {s.name: list(s.ov_labels or ()) for s in dataset.samples(split)}
-    predicted = read_label_file(predictions)
-    results = {}
+            dataset = open_dataset(dataset_spec, reader=reader)
+            from_dataset = {s.name: list(s.ov_labels or ()) for s in dataset.samples(split)}
+            true_labels = {m: from_dataset for m in modes}
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def union(mode: str) -> dict[str, list[str]]:
+        return {n: list(dict.fromkeys(l.lower() for l in [*labels, *predicted[mode].get(n, [])]))
+                for n, labels in true_labels[mode].items()}
+
+    results, compared = {}, {}
     for name in groupers:
         if name == "file":
             source = grouping or (dataset.resources().get("ov_grouping") if dataset is not None else None)
             if source is None:
                 raise click.UsageError("the 'file' grouper needs --grouping PATH (or a dataset that ships ov_grouping)")
-            grouper = plugins.create("grouper", "file", path=source)
-        else:
+            try:
+                files = {m: plugins.create("grouper", "file", path=source, parse=m) for m in modes}
+            except (ValueError, FileNotFoundError) as exc:
+                raise click.ClickException(str(exc)) from None
+            groups = {m: files[m].group(union(m)) for m in modes}
+            samples = {m: files[m].samples for m in modes}
+            grouper_problems = files[parse].problems
+        else:  # a computed grouping depends on a sample's labels only: regroup the samples whose labels differ
             grouper = plugins.create("grouper", name)
-        union = {n: list(dict.fromkeys([*true_labels[n], *predicted.get(n, [])])) for n in true_labels}
-        results[name] = score_openset(true_labels, predicted, grouper.group(union))
-        results[name].problems.extend(getattr(grouper, "problems", []))
+            main, second = union(parse), union(other)
+            groups = {parse: grouper.group(main)}
+            grouper_problems = list(getattr(grouper, "problems", []))
+            changed = {n: labels for n, labels in second.items() if labels != main.get(n)}
+            groups[other] = {**groups[parse], **(grouper.group(changed) if changed else {})}
+            samples = {m: None for m in modes}
+        scores = {m: score_openset(true_labels[m], predicted[m], groups[m], samples=samples[m]) for m in modes}
+        results[name] = scores[parse]
+        results[name].problems[:0] = problems
+        results[name].problems.extend(grouper_problems)
+        compared[name] = (scores[other], differing_samples(scores[OFFICIAL], scores[LITERAL]))
     if as_json:
-        click.echo(json.dumps({name: {**s.as_dict(), "n": s.n_scored, "per_sample": s.per_sample, "problems": s.problems}
+        click.echo(json.dumps({name: {**s.as_dict(), "n": s.n_scored, "parse": parse, "per_sample": s.per_sample,
+                                      "problems": s.problems,
+                                      "other": {"parse": other, **compared[name][0].as_dict(), "n": compared[name][0].n_scored},
+                                      "differs": {n: {OFFICIAL: a, LITERAL: b} for n, (a, b) in compared[name][1].items()}}
                                for name, s in results.items()}, indent=2, ensure_ascii=False))
         return
     from rich.table import Table
 
-    table = Table(title=f"MER-OV scores of {predictions.name} (×100)")
+    table = Table(title=f"MER-OV scores of {predictions.name} (×100, --parse {parse})")
     for column in ("Grouper", "Avg", "Accuracy_s", "Recall_s", "n"):
         table.add_column(column, justify="left" if column == "Grouper" else "right")
     for name, s in results.items():
         table.add_row(name, f"{100 * s.avg:.2f}", f"{100 * s.accuracy:.2f}", f"{100 * s.recall:.2f}", str(s.n_scored))
     console.print(table)
+
+    def cell(value) -> str:
+        return "not scored" if value is None else f"accuracy {value[0]:.4f} recall {value[1]:.4f}"
+
+    for name, (second, differs) in compared.items():
+        if not differs:
+            console.print(f"{name}: every sample scores the same under --parse {other}", highlight=False, soft_wrap=True)
+            continue
+        console.print(f"{name}: {len(differs)} sample(s) score differently under --parse {other} "
+                      f"(Avg {100 * second.avg:.2f} there):", highlight=False, soft_wrap=True)
+        for sample, (a, b) in differs.items():
+            console.print(f"  {sample}: {OFFICIAL} {cell(a)} | {LITERAL} {cell(b)}", highlight=False, soft_wrap=True,
+                          markup=False)
     _report_problems(console, next(iter(results.values())).problems)
 
 

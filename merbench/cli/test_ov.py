@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 from click.testing import CliRunner
 
 from merbench.cli.ov import ov
@@ -17,8 +18,67 @@ def test_ov_score_reads_the_challenge_csv_and_a_grouping_file(tmp_path):
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)["file"]
     assert (scores["accuracy"], scores["recall"], scores["n"]) == (0.5, 0.25, 2)
-    assert any(p.startswith("s3: the checked label set is empty") for p in scores["problems"])
+    assert any(p.startswith("s3: no synonym grouping; not scored") for p in scores["problems"])
     assert any(p.startswith("ghost: prediction for a sample that has no checked labels") for p in scores["problems"])
+
+
+def _published_files(tmp_path):
+    """Checked labels, a submission and the baseline's grouping folder (one 0-d string .npy per sample)."""
+    (tmp_path / "check-openset.csv").write_text(
+        "name,openset\n"
+        "s1,\"['happy', 'satisfied']\"\n"
+        "s2,\"[\"\"don't believe\"\", 'doubtful']\"\n"
+        "s3,\"['angry']\"\n"
+        "s4,\"['sad']\"\n")
+    (tmp_path / "predict-openset.csv").write_text(
+        "name,openset\n"
+        "s1,\"['happy and satisfied', 'relaxed']\"\n"
+        "s2,\"[\"\"don't believe\"\"]\"\n"
+        "s3,\"['angry or annoyed']\"\n"
+        "s4,\"sad, lonely\"\n")
+    synonyms = tmp_path / "openset-synonym"
+    synonyms.mkdir()
+    for name, groups in {"s1": "[['happy', 'happy and satisfied'], ['satisfied'], ['relaxed']]",
+                         "s2": "[['don'], ['t believe'], ['doubtful']]",
+                         "s3": "[['angry', 'angry or annoyed']]",
+                         "s4": "[['sad']]"}.items():
+        np.save(synonyms / f"{name}.npy", np.array(groups))
+    return tmp_path / "predict-openset.csv", tmp_path / "check-openset.csv", synonyms
+
+
+def test_ov_score_re_scores_a_published_file_as_written_in_both_parse_modes(tmp_path):
+    # official: s1 Y {happy, satisfied}, Ŷ {happy ("happy and satisfied" is one label, grouped with happy),
+    #   relaxed} -> (1/2, 1/2); s2 Y [don, t believe, doubtful], Ŷ [don, t believe] -> (2/2, 2/3);
+    #   s3 "angry or annoyed" grouped with angry -> (1, 1); s4 "sad, lonely" is no list -> reported,
+    #   scored as an empty prediction (0, 0). Accuracy (1/2 + 1 + 1 + 0) / 4 = 0.625, recall
+    #   (1/2 + 2/3 + 1 + 0) / 4 = 0.541666..., avg 0.583333...
+    # literal: s2 Y {don't believe, doubtful}, Ŷ {don't believe} (in no group) -> (1, 1/2); the rest as
+    #   above: accuracy 0.625, recall (1/2 + 1/2 + 1 + 0) / 4 = 0.5, avg 0.5625
+    predictions, truth, synonyms = _published_files(tmp_path)
+    args = ["score", str(predictions), "--truth", str(truth), "--grouping", str(synonyms)]
+    runner = CliRunner()
+    scores = {}
+    for mode in ("official", "literal"):
+        result = runner.invoke(ov, [*args, "--parse", mode, "--json"])
+        assert result.exit_code == 0, result.output
+        scores[mode] = json.loads(result.output)["file"]
+    official, literal = scores["official"], scores["literal"]
+    assert (official["accuracy"], official["n"]) == (0.625, 4)
+    assert abs(official["recall"] - (0.5 + 2 / 3 + 1) / 4) < 1e-12 and abs(official["avg"] - 0.5833333333333333) < 1e-12
+    assert (literal["accuracy"], literal["recall"], literal["avg"]) == (0.625, 0.5, 0.5625)
+    assert official["per_sample"]["s2"] == [1.0, 2 / 3] and literal["per_sample"]["s2"] == [1.0, 0.5]
+    assert official["differs"] == literal["differs"] == {"s2": {"official": [1.0, 2 / 3], "literal": [1.0, 0.5]}}
+    for s in (official, literal):
+        assert any(p.startswith(f"{predictions}:5: sample s4: not a") for p in s["problems"]), s["problems"]
+        assert any(p.startswith("s4: no prediction; scored as an empty prediction") for p in s["problems"])
+    # the table names the samples the other mode scores differently
+    for mode, other in (("official", "literal"), ("literal", "official")):
+        result = runner.invoke(ov, [*args, "--parse", mode])
+        assert result.exit_code == 0, result.output
+        assert f"file: 1 sample(s) score differently under --parse {other}" in result.output
+        assert "s2: official accuracy 1.0000 recall 0.6667 | literal accuracy 1.0000 recall 0.5000" in result.output
+        assert f"warning: {predictions}:5: sample s4: not a" in result.output
+    assert "58.33" in runner.invoke(ov, [*args]).output and "56.25" in runner.invoke(ov, [*args, "--parse", "literal"]).output
 
 
 def test_ov_describe_extract_score_with_a_tiny_lm_on_the_demo(tiny_demo, tiny_causal_lm, tmp_path):

@@ -11,6 +11,7 @@ LAYOUT_MARKERS = (
     ("corruption.json", "corrupted"),  # first: a corrupted copy also holds the processed layout's files
     ("demo.json", "demo"),
     ("label-6way.npz", "mer-processed"),
+    ("label-6way.csv", "mer-processed"),  # the pickle-free copy `merbench data convert` writes
     ("label-disdim.csv", "mer2024"),
     ("train-label.csv", "mer2023"),
     ("track1_train_disdim.csv", "mer2025"),
@@ -38,14 +39,18 @@ def detect_layout(path: str | Path) -> str:
     raise ValueError(f"{p}: cannot tell the dataset layout (none of {markers} found); pass --reader NAME or a manifest file")
 
 
-def open_dataset(spec: str | Path, reader: str | None = None, transcripts: str | Path | None = None, **options) -> Dataset:
+def open_dataset(spec: str | Path, reader: str | None = None, transcripts: str | Path | None = None, *,
+                 allow_pickle: bool = False, **options) -> Dataset:
     """Open a dataset.
 
     ``spec`` is ``"demo"``, ``"demo:tiny"``, ``"demo:standard"`` or ``"demo:<size>:<seed>"`` (generated
     under ``paths.demo_dir()`` when missing), or a path whose layout is detected (or named by ``reader``,
     any registered dataset name). ``options`` go to the reader. ``transcripts`` (a ``merbench transcribe``
-    CSV) fills subtitles the dataset lacks.
+    CSV) fills subtitles the dataset lacks. ``allow_pickle=True`` lets a reader that can meet pickled
+    label files (the processed layout's ``label-6way.npz``) unpickle them; other readers ignore it.
     """
+    if allow_pickle:
+        options["allow_pickle"] = True
     dataset = _open(spec, reader, **options)
     if transcripts is not None:
         from merbench.transcribe import TranscribedDataset
@@ -67,4 +72,18 @@ def _open(spec: str | Path, reader: str | None, **options) -> Dataset:
         root = generate(demo_path(size, seed), size=size, seed=seed, progress=True)
         return plugins.create("dataset", "demo", root=root, **options)
     reader = reader or detect_layout(spec)
+    _drop_unsupported_allow_pickle(reader, options)
     return plugins.create("dataset", reader, root=Path(spec).expanduser(), **options)
+
+
+def _drop_unsupported_allow_pickle(reader: str, options: dict) -> None:
+    """``allow_pickle`` reaches only readers that take it (a reader that reads no pickle has nothing to allow)."""
+    if "allow_pickle" not in options:
+        return
+    import inspect
+
+    from merbench import plugins
+
+    factory = plugins.get_registry().get("dataset", reader).load()
+    if "allow_pickle" not in inspect.signature(factory).parameters:
+        options.pop("allow_pickle")

@@ -24,7 +24,7 @@ def test_data_check_fails_on_errors_with_one_line_each(tiny_dataset, tmp_path):
         (root / "video").mkdir(parents=True, exist_ok=True)
         os.link(tiny_dataset.sample(name).video, root / "video" / f"{name}.mp4")
     np.savez(root / "label-6way.npz", train_corpus={n: {"emo": "happy", "val": 1.0} for n in names})
-    result = CliRunner().invoke(cli, ["data", "check", str(root)])
+    result = CliRunner().invoke(cli, ["data", "check", str(root), "--allow-pickle"])
     assert result.exit_code == 1
     error_lines = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(error_lines) == 1 and f"{names[2]}.mp4: sample {names[2]}: file not found" in error_lines[0]

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from merbench.cli.main import cli
 from merbench.datasets import detect_layout, normalise_emotion, open_dataset
 from merbench.datasets.labels import parse_label_list, parse_valence
 
@@ -59,11 +61,22 @@ def test_mertools_processed_layout_with_2023_test_corpora(tmp_path, clips):
              test3_corpus={clips[7][0]: {"emo": "neutral", "val": -10}})
     _csv(root / "transcription-merge.csv", ["name", "chinese"], [[n, s.subtitle] for n, s in clips])
     assert detect_layout(root) == "mer-processed"
-    d = open_dataset(root)
+    d = open_dataset(root, allow_pickle=True)  # the baseline pickles its label dicts: read only when asked
     assert list(d.splits()) == ["trainval", "test1", "test2", "test3", "unlabeled"]
     assert d.has_valence and d.sample(clips[0][0]).label == clips[0][1].label
     assert d.sample(clips[6][0]).label is None  # the dummy neutral of a test corpus is not a label
     assert d.sample(clips[0][0]).faces.is_file() and d.check() == []
+    # converted once, the pickle-free label-6way.csv is read instead, with the same samples in the same order
+    result = CliRunner().invoke(cli, ["data", "convert", str(root), "--allow-pickle"])
+    assert result.exit_code == 0 and "label-6way.csv (train_corpus 5, test1_corpus 1" in " ".join(result.output.split())
+    with np.load(root / "label-6way.npz", allow_pickle=False) as data:
+        with pytest.raises(ValueError, match="allow_pickle"):
+            data["train_corpus"]  # still pickled: the reader never opens it again
+    converted = open_dataset(root)
+    assert converted.splits() == d.splits() and converted.manifest_hash() == d.manifest_hash()
+    assert [converted.sample(n) for n, _ in clips] == [d.sample(n) for n, _ in clips] and converted.check() == []
+    (root / "label-6way.npz").unlink()
+    assert detect_layout(root) == "mer-processed" and open_dataset(root).splits() == d.splits()
 
 
 def test_mer2024_raw_layout(tmp_path, clips):
@@ -147,7 +160,7 @@ def test_check_reports_every_problem_on_one_line(tmp_path, clips):
     train[clips[2][0]] = {"emo": "bored", "val": 1.0}  # unknown class
     np.savez(root / "label-6way.npz", train_corpus=train)
     _csv(root / "transcription-merge.csv", ["name", "chinese"], [[n, "" if i == 0 else s.subtitle] for i, (n, s) in enumerate(clips[:6])])
-    d = open_dataset(root)
+    d = open_dataset(root, allow_pickle=True)
     lines = [p.line() for p in d.check()]
     assert all("\n" not in line for line in lines)
     expected = {

@@ -1,8 +1,8 @@
 """Synonym groupers for MER-OV: from a file, from an open LLM, or offline (lexicon + MiniLM).
 
 Each returns, per sample, a list of synonym groups over that sample's labels (the union of its
-true and predicted labels). Scoring maps every label to the first member of its group
-(:mod:`merbench.ov.scoring`).
+true and predicted labels). Scoring maps every label to the first member of its group, the last
+such group for a label in several (:mod:`merbench.ov.scoring`).
 """
 
 from __future__ import annotations
@@ -21,18 +21,19 @@ from merbench.contracts.grouper import Grouper
 from merbench.ov.generation_cache import GenerationCache, describe_cached
 from merbench.ov.labels import parse_groups
 from merbench.ov.prompts import PROMPT_VERSION, group_prompt
-from merbench.ov.scoring import literal_groups
+from merbench.ov.scoring import OFFICIAL, NotAList, parse_grouping_string
 
 Grouping = dict[str, list[list[str]]]
 
 
 # -- from a file ----------------------------------------------------------------------------------------
-def _groups_value(value: Any, where: str) -> list[list[str]]:
+def _groups_value(value: Any, where: str, parse: str) -> list[list[str]]:
     if isinstance(value, str):
-        return literal_groups(value, where)
-    if isinstance(value, (list, tuple)) and all(isinstance(g, (list, tuple)) for g in value):
-        return [[str(m).strip().lower() for m in g if str(m).strip()] for g in value]
-    raise ValueError(f"{where}: a grouping must be a list of lists of labels (or such a list as a string)")
+        return parse_grouping_string(value, parse)
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(g, (list, tuple)) and all(isinstance(m, str) for m in g) for g in value):
+        return [[m for m in g if m.strip() not in ("", ",")] for g in value]
+    raise NotAList("a grouping must be a list of lists of labels (or such a list as a string)")
 
 
 def _npy_string(data: bytes, where: str, allow_pickle: bool) -> str:
@@ -46,20 +47,36 @@ def _npy_string(data: bytes, where: str, allow_pickle: bool) -> str:
     return str(array.item())
 
 
-def read_grouping(path: str | Path, *, allow_pickle: bool = False) -> Grouping:
+def read_grouping(path: str | Path, *, parse: str = OFFICIAL, allow_pickle: bool = False,
+                  problems: list[str] | None = None) -> Grouping:
     """Per-sample groupings from JSON (``{name: [[...], ...]}``), JSONL (``{"name", "groups"}`` per
     line) or the baseline's release: a folder or zip of ``<name>.npy``, each a 0-d string holding a
-    Python-style list of lists."""
+    Python-style list of lists.
+
+    A grouping string is read with :func:`~merbench.ov.scoring.parse_grouping_string` in mode
+    ``parse``, members as written (groups are not lower-cased). One that cannot be read is a
+    ``ValueError`` naming the file, or, when a ``problems`` list is given, a line there and no
+    groups for that sample (its labels then map to themselves)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such grouping; pass a .json, .jsonl, a folder or a .zip of <name>.npy")
     out: Grouping = {}
+
+    def add(name: str, value: Any, where: str) -> None:
+        try:
+            out[name] = _groups_value(value, where, parse)
+        except NotAList as exc:
+            if problems is None:
+                raise ValueError(f"{where}: {exc}") from None
+            problems.append(f"{where}: sample {name}: grouping {exc}; its labels map to themselves")
+            out[name] = []
+
     if path.is_dir():
         files = sorted(path.rglob("*.npy"))
         if not files:
             raise ValueError(f"{path}: folder holds no <name>.npy grouping files")
         for file in files:
-            out[file.stem] = literal_groups(_npy_string(file.read_bytes(), str(file), allow_pickle), str(file))
+            add(file.stem, _npy_string(file.read_bytes(), str(file), allow_pickle), str(file))
         return out
     suffix = path.suffix.lower()
     if suffix == ".zip":
@@ -69,7 +86,7 @@ def read_grouping(path: str | Path, *, allow_pickle: bool = False) -> Grouping:
                 raise ValueError(f"{path}: zip holds no <name>.npy grouping files")
             for member in members:
                 where = f"{path}!{member}"
-                out[Path(member).stem] = literal_groups(_npy_string(archive.read(member), where, allow_pickle), where)
+                add(Path(member).stem, _npy_string(archive.read(member), where, allow_pickle), where)
         return out
     if suffix == ".jsonl":
         for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -82,7 +99,7 @@ def read_grouping(path: str | Path, *, allow_pickle: bool = False) -> Grouping:
             key = next((k for k in ("groups", "grouping", "synonyms") if k in row), None)
             if "name" not in row or key is None:
                 raise ValueError(f"{path}:{line}: needs 'name' and 'groups' keys, found {sorted(row)}")
-            out[str(row["name"])] = _groups_value(row[key], f"{path}:{line}")
+            add(str(row["name"]), row[key], f"{path}:{line}")
         return out
     if suffix == ".json":
         try:
@@ -91,32 +108,42 @@ def read_grouping(path: str | Path, *, allow_pickle: bool = False) -> Grouping:
             raise ValueError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a JSON object {{name: [[label, ...], ...]}}")
-        return {str(name): _groups_value(value, f"{path}: {name}") for name, value in data.items()}
+        for name, value in data.items():
+            add(str(name), value, f"{path}: {name}")
+        return out
     raise ValueError(f"{path}: unknown grouping format {suffix!r}; use .json, .jsonl, a folder or a .zip of <name>.npy")
 
 
 class FileGrouper(Grouper):
-    """A published grouping, re-scored exactly; samples the file lacks are listed in ``problems``."""
+    """A published grouping, re-scored exactly.
+
+    Only the file's samples are scored (the official rule): :attr:`samples` names them, and
+    callers pass it to :func:`~merbench.ov.scoring.score_openset`. ``parse`` is how grouping
+    strings are read (``official`` or ``literal``); strings that ``literal`` cannot read are listed
+    in ``problems``."""
 
     name = "file"
 
-    def __init__(self, path: str | Path, *, allow_pickle: bool = False) -> None:
+    def __init__(self, path: str | Path, *, parse: str = OFFICIAL, allow_pickle: bool = False) -> None:
         self.path = Path(path)
-        self.grouping = read_grouping(self.path, allow_pickle=allow_pickle)
+        self.parse = parse
         self.problems: list[str] = []
+        self.grouping = read_grouping(self.path, parse=parse, allow_pickle=allow_pickle, problems=self.problems)
+
+    @property
+    def samples(self) -> list[str]:
+        """The samples the file has a grouping for: the ones scored."""
+        return list(self.grouping)
 
     def group(self, labels: Mapping[str, list[str]]) -> Grouping:
         """The file's groups per sample (exactly as published), plus a group of its own for every
-        label they do not mention: the protocol's "a label in no group maps to itself". A sample the
-        file lacks gets only such groups and is listed in ``problems``."""
-        self.problems = []
+        (lower-cased) label they do not mention, which changes no mapping: the protocol's "a label in
+        no group maps to itself". A sample the file lacks gets only such groups (and is not scored)."""
         out: Grouping = {}
         for name, sample_labels in labels.items():
-            if name not in self.grouping:
-                self.problems.append(f"{name}: not in the grouping file {self.path}; each label is its own group")
             groups = [list(g) for g in self.grouping.get(name, [])]
             known = {m for g in groups for m in g}
-            loose = [l for l in dict.fromkeys(str(x).strip().lower() for x in sample_labels) if l and l not in known]
+            loose = [l for l in dict.fromkeys(str(x).lower() for x in sample_labels) if l and l not in known]
             out[name] = groups + [[label] for label in loose]
         return out
 
@@ -124,7 +151,8 @@ class FileGrouper(Grouper):
         blob = json.dumps(self.grouping, sort_keys=True, ensure_ascii=False).encode()
         import hashlib
 
-        return {"name": self.name, "path": str(self.path), "sha256": hashlib.sha256(blob).hexdigest()}
+        return {"name": self.name, "path": str(self.path), "parse": self.parse,
+                "sha256": hashlib.sha256(blob).hexdigest()}
 
 
 # -- an open LLM ------------------------------------------------------------------------------------------

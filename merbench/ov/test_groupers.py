@@ -18,7 +18,7 @@ def _write_npy_release(folder):
 
 
 def test_file_grouper_reads_json_jsonl_and_the_baselines_npy_folder_and_zip(tmp_path):
-    expected = {"sample_1": GROUPS, "sample_2": [["angry", "furious"]]}
+    expected = {"sample_1": GROUPS, "sample_2": [["Angry", "furious"]]}  # members as written: groups are not lower-cased
     (tmp_path / "g.json").write_text(json.dumps({"sample_1": GROUPS, "sample_2": "[['Angry', 'furious']]"}))
     (tmp_path / "g.jsonl").write_text("\n".join(json.dumps({"name": n, "groups": g}) for n, g in expected.items()))
     folder = _write_npy_release(tmp_path / "openset_synonym")
@@ -26,12 +26,26 @@ def test_file_grouper_reads_json_jsonl_and_the_baselines_npy_folder_and_zip(tmp_
         for file in sorted(folder.iterdir()):
             archive.write(file, f"openset_synonym/{file.name}")
     for source in ("g.json", "g.jsonl", "openset_synonym", "g.zip"):
-        assert read_grouping(tmp_path / source) == expected, source
+        for parse in ("official", "literal"):
+            assert read_grouping(tmp_path / source, parse=parse) == expected, (source, parse)
     grouper = FileGrouper(tmp_path / "g.zip")
+    assert grouper.samples == ["sample_1", "sample_2"]
     assert grouper.group({"sample_1": ["joyful", "calm"], "other": ["x"]}) == {
         "sample_1": GROUPS + [["calm"]], "other": [["x"]]}
-    assert grouper.problems == [f"other: not in the grouping file {tmp_path / 'g.zip'}; each label is its own group"]
+    assert grouper.problems == []
     assert len(grouper.fingerprint()["sha256"]) == 64
+
+
+def test_file_grouper_reads_grouping_strings_in_either_parse_mode(tmp_path):
+    folder = tmp_path / "release"
+    folder.mkdir()
+    np.save(folder / "a.npy", np.array("[[\"don't believe\", 'doubt'], ['calm']]"))
+    np.save(folder / "b.npy", np.array("[[happy, joyful]]"))  # unquoted: no Python literal
+    # official: the chunk "\"don't believe\", 'doubt'" splits on both quotes into one group of three pieces
+    assert FileGrouper(folder).grouping == {"a": [["don", "t believe", "doubt"], ["calm"]], "b": [["happy, joyful"]]}
+    literal = FileGrouper(folder, parse="literal")
+    assert literal.grouping == {"a": [["don't believe", "doubt"], ["calm"]], "b": []}
+    assert len(literal.problems) == 1 and literal.problems[0].startswith(f"{folder / 'b.npy'}: sample b: grouping not a Python")
 
 
 def test_a_published_grouping_re_scores_exactly(tmp_path):
@@ -44,9 +58,12 @@ def test_bad_grouping_files_name_the_file(tmp_path):
     (tmp_path / "bad.npy").write_bytes(b"not numpy")
     with pytest.raises(ValueError, match="bad.npy"):
         read_grouping(tmp_path)
-    (tmp_path / "g.json").write_text(json.dumps({"a": "happy, sad"}))
-    with pytest.raises(ValueError, match="g.json: a: grouping is not a Python-style list of lists"):
-        read_grouping(tmp_path / "g.json")
+    (tmp_path / "g.json").write_text(json.dumps({"a": "[[happy, sad]]"}))
+    with pytest.raises(ValueError, match="g.json: a: not a Python list of lists"):
+        read_grouping(tmp_path / "g.json", parse="literal")
+    (tmp_path / "n.json").write_text(json.dumps({"a": [["happy", 3]]}))
+    with pytest.raises(ValueError, match="n.json: a: a grouping must be a list of lists of labels"):
+        read_grouping(tmp_path / "n.json")
     with pytest.raises(FileNotFoundError, match="missing.json"):
         FileGrouper(tmp_path / "missing.json")
 

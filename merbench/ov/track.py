@@ -115,9 +115,12 @@ def describe_and_extract(
 def _score_row(model: str, inputs: tuple[str, ...], predictions_by_seed: Mapping[int, Mapping[str, list[str]]],
                truth: Mapping[str, list[str]], grouping_name: str, grouper: Grouper) -> OVRow:
     per_seed, problems = [], []
+    # a file grouper scores only its own samples (the official rule); the split may be a --limit subset
+    own = getattr(grouper, "samples", None)
+    scored = None if own is None else [n for n in own if n in truth]
     for seed, predictions in predictions_by_seed.items():
         union = {n: list(dict.fromkeys([*truth[n], *predictions.get(n, [])])) for n in truth}
-        score = score_openset(truth, predictions, grouper.group(union))
+        score = score_openset(truth, predictions, grouper.group(union), samples=scored)
         per_seed.append({"seed": int(seed), "n": score.n_scored,
                          "scores": {"ov-avg": score.avg, "ov-accuracy": score.accuracy, "ov-recall": score.recall}})
         problems.extend(p for p in score.problems if p not in problems)

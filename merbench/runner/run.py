@@ -101,8 +101,10 @@ def run(config: Mapping[str, Any] | None = None, *, config_path: str | Path | No
 
     t0 = time.perf_counter()
     layers = user_layers(config, config_path)
-    where = merge(defaults(), {k: v for _, layer in layers for k, v in layer.items() if k in ("dataset", "reader")})
-    dataset = open_dataset(where["dataset"], reader=where["reader"])
+    where = merge(defaults(), {k: v for _, layer in layers for k, v in layer.items()
+                               if k in ("dataset", "reader", "dataset_params", "allow_pickle")})
+    dataset = open_dataset(where["dataset"], reader=where["reader"], allow_pickle=where["allow_pickle"],
+                           **where["dataset_params"])
     timings: dict[str, float] = {"dataset": time.perf_counter() - t0}
     resolved = resolve(layers, dataset_protocol=dataset.protocol, dataset_defaults=dataset.run_defaults,
                        dataset_name=f"dataset {dataset.name}")

@@ -3,6 +3,7 @@
 Layout of a generated corpus (``<out>``)::
 
     processed/  video/<n>.mp4  audio/<n>.wav  openface_face/<n>/<n>.npy  transcription-merge.csv  label-6way.npz
+                label-6way.csv (the pickle-free copy the reader prefers)
     raw/        video-labeled/  video-unlabeled-with-test2noise/  label-disdim.csv  label-transcription.csv
     extras/     noise_bank/*.wav  ov-labels.csv  ov-grouping.json  ov-vocabulary.json  subtitles-english.csv
                 test-labels.csv  generation.csv
@@ -29,6 +30,7 @@ import numpy as np
 from merbench import EMOTIONS
 from merbench.datasets.demo import face as facegen
 from merbench.datasets.demo import script, speech
+from merbench.datasets.processed import LABELS_CSV, write_label_csv
 
 #: Bump when the generator's output changes, so caches keyed on the manifest never mix versions.
 GENERATOR_VERSION = "4"
@@ -224,6 +226,8 @@ def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | 
     if marker.is_file():
         info = json.loads(marker.read_text())
         if info.get("size") == size and info.get("seed") == seed and info.get("version") == GENERATOR_VERSION:
+            if not (out / "processed" / LABELS_CSV).is_file():  # a corpus written before the pickle-free copy existed
+                write_label_csv(_label_corpora(plan(size, seed)), out / "processed" / LABELS_CSV)
             return out
         raise FileExistsError(f"{out}: holds a different demo corpus ({info.get('size')}, seed {info.get('seed')}, "
                               f"version {info.get('version')}); choose another --out or delete it")
@@ -279,15 +283,22 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         writer.writerows(rows)
 
 
+def _label_corpora(corpus: dict) -> dict[str, dict]:
+    """The processed layout's label corpora (the test corpus with its dummy neutral label)."""
+    clips = {c.name: c for c in corpus["clips"]}
+    return {"train_corpus": {n: {"emo": clips[n].label, "val": clips[n].valence} for n in corpus["splits"]["trainval"]},
+            "test1_corpus": {n: {"emo": "neutral", "val": -10.0} for n in corpus["splits"]["unlabeled"]}}
+
+
 def _write_tables(corpus: dict, work: Path) -> None:
     clips = {c.name: c for c in corpus["clips"]}
     splits = corpus["splits"]
     processed, raw, extras = work / "processed", work / "raw", work / "extras"
     everything = [c.name for c in corpus["clips"]]
-    # processed layout: the baseline's label-6way.npz (test corpus with its dummy neutral label)
-    train = {n: {"emo": clips[n].label, "val": clips[n].valence} for n in splits["trainval"]}
-    test1 = {n: {"emo": "neutral", "val": -10.0} for n in splits["unlabeled"]}
-    np.savez(processed / "label-6way.npz", train_corpus=train, test1_corpus=test1)
+    # processed layout: the baseline's label-6way.npz (pickled dicts) and its pickle-free copy
+    corpora = _label_corpora(corpus)
+    np.savez(processed / "label-6way.npz", **corpora)
+    write_label_csv(corpora, processed / LABELS_CSV)
     _write_csv(processed / "transcription-merge.csv", ["name", "chinese"], [[n, clips[n].subtitle] for n in everything])
     # raw MER2024 twin
     _write_csv(raw / "label-disdim.csv", ["name", "discrete", "valence"],

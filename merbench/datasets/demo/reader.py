@@ -24,7 +24,7 @@ class DemoDataset(Dataset):
     #: MER2023's MER-MULTI test set served by the demo's SEMI clips (the demo has no third test set)
     split_aliases = {"multi": "semi"}
 
-    def __init__(self, root: str | Path, layout: str = "processed") -> None:
+    def __init__(self, root: str | Path, layout: str = "processed", allow_pickle: bool = False) -> None:
         super().__init__(root)
         info_path = self.root / "demo.json"
         if not info_path.is_file():
@@ -37,6 +37,8 @@ class DemoDataset(Dataset):
         if layout not in readers:
             raise ValueError(f"unknown demo layout {layout!r}; choose processed or raw")
         self.layout = layout
+        if layout == "processed":  # reads the pickle-free label-6way.csv every demo writes; the npz only if allowed
+            options["allow_pickle"] = allow_pickle
         self._inner = readers[layout](self.root / layout, **options)
         self._resources = {"noise_bank": extras / "noise_bank", "ov_grouping": extras / "ov-grouping.json",
                            "ov_vocabulary": extras / "ov-vocabulary.json"}
