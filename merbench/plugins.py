@@ -21,17 +21,20 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
+import inspect
 import os
 import sys
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Iterable
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
 
 import pluggy
 
 from merbench import hookspecs
-from merbench.specs import KINDS, ComponentSpec
+from merbench.specs import KINDS, ComponentSpec, SpecError
 
 ENTRY_POINT_GROUP = "merbench"
 BUILTIN_DISTRIBUTION = "merbench (built-in)"
@@ -47,6 +50,10 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "merbench.builtin.ov",
 )
 
+#: Every hook name of :mod:`merbench.hookspecs`.
+HOOK_NAMES: tuple[str, ...] = tuple(sorted(
+    name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "merbench_spec")))
+
 
 class PluginError(RuntimeError):
     """A plugin could not be loaded, or two plugins claim one component name."""
@@ -59,13 +66,20 @@ class UnknownComponentError(KeyError):
         return str(self.args[0])
 
 
+class _Rejected(Exception):
+    """Internal: a plugin failed a check; the message is the one-line reason."""
+
+
 @dataclass(frozen=True)
 class PluginFailure:
-    """A third-party plugin that failed to load or register."""
+    """A third-party plugin that failed to load or register, and was left out."""
 
     plugin: str
     distribution: str
-    error: str
+    error: str  # one line
+
+    def line(self) -> str:
+        return f"{self.plugin} ({self.distribution}): {self.error}"
 
 
 @dataclass(frozen=True)
@@ -75,14 +89,24 @@ class LoadedPlugin:
     builtin: bool
 
 
-@dataclass
-class Registry:
-    """All registered components, by kind then name. Frozen once the manager has loaded."""
+def _frozen_specs(specs: Mapping[str, Mapping[str, ComponentSpec]] | None) -> Mapping[str, Mapping[str, ComponentSpec]]:
+    specs = specs or {}
+    return MappingProxyType({k: MappingProxyType(dict(specs.get(k, {}))) for k in KINDS})
 
-    specs: dict[str, dict[str, ComponentSpec]] = field(default_factory=lambda: {k: {} for k in KINDS})
-    plugins: list[LoadedPlugin] = field(default_factory=list)
-    failures: list[PluginFailure] = field(default_factory=list)
-    shadowed: list[str] = field(default_factory=list)
+
+@dataclass(frozen=True)
+class Registry:
+    """All registered components, by kind then name. Frozen: built once by the manager's :meth:`~PluginManager.load`."""
+
+    specs: Mapping[str, Mapping[str, ComponentSpec]] = field(default_factory=lambda: _frozen_specs(None))
+    plugins: tuple[LoadedPlugin, ...] = ()
+    failures: tuple[PluginFailure, ...] = ()
+    shadowed: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "specs", _frozen_specs(self.specs))
+        for name in ("plugins", "failures", "shadowed"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def names(self, kind: str) -> list[str]:
         return sorted(self._kind(kind))
@@ -103,7 +127,7 @@ class Registry:
     def create(self, kind: str, name: str, **params: Any) -> Any:
         return self.get(kind, name).create(**params)
 
-    def _kind(self, kind: str) -> dict[str, ComponentSpec]:
+    def _kind(self, kind: str) -> Mapping[str, ComponentSpec]:
         if kind not in self.specs:
             raise UnknownComponentError(f"unknown component kind {kind!r}; expected one of {sorted(KINDS)}")
         return self.specs[kind]
@@ -124,6 +148,15 @@ def _distribution_label(ep: metadata.EntryPoint) -> str:
     return f"{dist.metadata['Name']} {dist.version}"
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 class PluginManager:
     """Loads plugins and collects their component specs into a :class:`Registry`."""
 
@@ -133,8 +166,8 @@ class PluginManager:
         self.strict = _truthy("MERBENCH_STRICT_PLUGINS")
         self._builtins = tuple(builtins)
         self._load_entry_points = _truthy("MERBENCH_LOAD_ENTRYPOINTS", "1") if entry_points is None else entry_points
-        self._distributions: dict[str, str] = {}
-        self._builtin_names: set[str] = set()
+        self._plugins: list[LoadedPlugin] = []
+        self._failures: list[PluginFailure] = []
         self.registry = Registry()
         self.trace = _truthy("MERBENCH_TRACE_PLUGINS")
         if self.trace:
@@ -144,21 +177,21 @@ class PluginManager:
     # -- loading -----------------------------------------------------------------------------
     def load(self) -> Registry:
         for module_name in self._builtins:
-            module = importlib.import_module(module_name)
-            self.pm.register(module, name=module_name)
-            self._builtin_names.add(module_name)
-            self._distributions[module_name] = BUILTIN_DISTRIBUTION
-            self.registry.plugins.append(LoadedPlugin(module_name, BUILTIN_DISTRIBUTION, True))
+            self._register(importlib.import_module(module_name), module_name, BUILTIN_DISTRIBUTION, builtin=True)
         if self._load_entry_points:
             self._load_third_party()
-        self._collect()
+        specs, shadowed = self._collect()
+        try:
+            self.pm.check_pending()  # every impl left names a hook of hookspecs.py (third-party ones were checked)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(_one_line(exc)) from None
+        self.registry = Registry(specs, tuple(self._plugins), tuple(self._failures), tuple(shadowed))
         return self.registry
 
-    def register_plugin(self, plugin: object, name: str, distribution: str) -> None:
-        """Register a plugin object directly (tests, notebooks); call before :meth:`load`."""
-        self.pm.register(plugin, name=name)
-        self._distributions[name] = distribution
-        self.registry.plugins.append(LoadedPlugin(name, distribution, False))
+    def register_plugin(self, plugin: object, name: str, distribution: str) -> bool:
+        """Register a third-party plugin object directly (tests, notebooks); call before :meth:`load`.
+        Returns False where it failed a check (it is then listed in the registry's failures)."""
+        return self._register(plugin, name, distribution, builtin=False)
 
     def _load_third_party(self) -> None:
         allow, deny = _env_list("MERBENCH_PLUGINS"), _env_list("MERBENCH_DISABLE_PLUGINS")
@@ -172,74 +205,149 @@ class PluginManager:
             try:
                 plugin = ep.load()
             except Exception as exc:  # a broken plugin must not take merbench down with it
-                self._fail(ep.name, dist, f"{type(exc).__name__}: {exc}")
+                self._fail(ep.name, dist, f"import failed: {type(exc).__name__}: {_one_line(exc)}")
                 continue
             if self.pm.is_registered(plugin):
                 continue
-            self.pm.register(plugin, name=ep.name)
-            self._distributions[ep.name] = dist
-            self.registry.plugins.append(LoadedPlugin(ep.name, dist, False))
+            self._register(plugin, ep.name, dist, builtin=False)
+
+    def _register(self, plugin: object, name: str, distribution: str, *, builtin: bool) -> bool:
+        """``pm.register`` plus the checks pluggy leaves to the host; a plugin failing one is unregistered."""
+        try:
+            try:
+                self.pm.register(plugin, name=name)
+            except pluggy.PluginValidationError as exc:
+                raise _Rejected(self._signature_problem(plugin) or _one_line(exc)) from None
+            problem = self._undecorated_hook(plugin) or self._unknown_hook(plugin)
+            if problem:
+                raise _Rejected(problem)
+        except _Rejected as exc:
+            if self.pm.has_plugin(name):
+                self.pm.unregister(name=name)
+            self._reject(name, distribution, str(exc), builtin)
+            return False
+        self._plugins.append(LoadedPlugin(name, distribution, builtin))
+        return True
+
+    def _signature_problem(self, plugin: object) -> str | None:
+        """The first ``@hookimpl`` taking an argument its spec lacks, as one line."""
+        for attr in dir(plugin):
+            opts = self.pm.parse_hookimpl_opts(plugin, attr)
+            if opts is None:
+                continue
+            hook_name = opts.get("specname") or attr
+            caller = getattr(self.pm.hook, hook_name, None)
+            spec = getattr(caller, "spec", None)
+            if spec is None:
+                continue
+            impl = pluggy.HookImpl(plugin, "", getattr(plugin, attr), opts)
+            allowed = set(spec.argnames) | set(spec.kwargnames)
+            extra = [a for a in impl.argnames if a not in allowed]
+            if extra:
+                return (f"{hook_name}({', '.join(impl.argnames)}): argument {extra[0]!r} is not in the hook spec "
+                        f"{hook_name}({', '.join(spec.argnames)}){_did_you_mean(extra[0], spec.argnames)}")
+        return None
+
+    def _undecorated_hook(self, plugin: object) -> str | None:
+        """A function named like a hook but without ``@hookimpl``: pluggy would silently ignore it."""
+        for hook_name in HOOK_NAMES:
+            fn = getattr(plugin, hook_name, None)
+            if fn is not None and inspect.isroutine(fn) and self.pm.parse_hookimpl_opts(plugin, hook_name) is None:
+                return (f"{hook_name} has no @hookimpl decorator (missing @hookimpl), so it would never be called; "
+                        "decorate it with merbench.hookspecs.hookimpl")
+        return None
+
+    def _unknown_hook(self, plugin: object) -> str | None:
+        """A ``@hookimpl`` whose name no spec declares (what ``pm.check_pending()`` reports), attributed to ``plugin``."""
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            if caller.has_spec():
+                continue
+            if any(impl.plugin is plugin and not impl.optionalhook for impl in caller.get_hookimpls()):
+                return f"unknown hook {caller.name!r}{_did_you_mean(caller.name, HOOK_NAMES)}: merbench.hookspecs declares no such hook"
+        return None
+
+    def _reject(self, plugin: str, distribution: str, error: str, builtin: bool) -> None:
+        if builtin:
+            raise PluginError(f"built-in plugin {plugin!r}: {error}")
+        self._fail(plugin, distribution, error)
 
     def _fail(self, plugin: str, distribution: str, error: str) -> None:
-        failure = PluginFailure(plugin, distribution, error)
+        failure = PluginFailure(plugin, distribution, _one_line(error))
         if self.strict:
-            raise PluginError(f"plugin {plugin!r} from {distribution} failed: {error}")
-        self.registry.failures.append(failure)
+            raise PluginError(f"plugin {plugin!r} from {distribution} failed: {failure.error}")
+        self._failures.append(failure)
         warnings.warn(
-            f"merbench plugin {plugin!r} from {distribution} failed and was skipped: {error} "
+            f"merbench plugin {plugin!r} from {distribution} failed and was skipped: {failure.error} "
             "(see `merbench plugins doctor`; MERBENCH_STRICT_PLUGINS=1 makes this fatal)",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
     # -- collecting specs --------------------------------------------------------------------
-    def _collect(self) -> None:
-        owners: dict[tuple[str, str], str] = {}
-        # Registration order (built-ins first, so they win name clashes); deterministic error messages.
-        for loaded in sorted(self.registry.plugins, key=lambda p: not p.builtin):
-            plugin_name = loaded.name
-            plugin = self.pm.get_plugin(plugin_name)
-            for kind, hook_name in KINDS.items():
-                impl = getattr(plugin, hook_name, None)
-                if impl is None:
-                    continue
-                collected: list[ComponentSpec] = []
+    def _collect(self) -> tuple[dict[str, dict[str, ComponentSpec]], list[str]]:
+        specs: dict[str, dict[str, ComponentSpec]] = {k: {} for k in KINDS}
+        shadowed: list[str] = []
+        # Built-ins first, so they win name clashes; then registration order (deterministic messages).
+        for loaded in sorted(self._plugins, key=lambda p: not p.builtin):
+            try:
+                collected = self._declarations(loaded)
+            except _Rejected as exc:
+                self.pm.unregister(name=loaded.name)
+                self._plugins.remove(loaded)
+                self._reject(loaded.name, loaded.distribution, str(exc), loaded.builtin)
+                continue
+            for spec in collected:
+                self._add(spec, specs, shadowed)
+        return specs, shadowed
 
-                def register(name: str, factory: str, *, summary: str = "", card: dict | None = None,
-                             defaults: dict | None = None, _kind: str = kind, _plugin: str = plugin_name) -> ComponentSpec:
-                    spec = ComponentSpec(_kind, name, factory, summary, card or {}, defaults or {},
-                                         _plugin, self._distributions.get(_plugin, "unknown distribution"))
-                    collected.append(spec)
-                    return spec
+    def _declarations(self, loaded: LoadedPlugin) -> list[ComponentSpec]:
+        """Call each declaration hook ``loaded`` implements, through pluggy, with a ``register`` bound
+        to its kind and to this plugin; every spec must validate, or the plugin is rejected."""
+        plugin = self.pm.get_plugin(loaded.name)
+        others = [p for n, p in self.pm.list_name_plugin() if n != loaded.name and p is not None]
+        collected: list[ComponentSpec] = []
+        for kind, hook_name in KINDS.items():
+            caller = getattr(self.pm.hook, hook_name)
+            if not any(impl.plugin is plugin for impl in caller.get_hookimpls()):
+                continue
+            errors: list[str] = []
+            start = len(collected)
 
+            def register(name: str, factory: str, *, summary: str = "", card: Any = None,
+                         defaults: Mapping[str, Any] | None = None, _kind: str = kind) -> ComponentSpec:
                 try:
-                    impl(register=register)
-                except Exception as exc:
-                    if plugin_name in self._builtin_names:
-                        raise
-                    self._fail(plugin_name, self._distributions.get(plugin_name, "?"), f"{hook_name}: {type(exc).__name__}: {exc}")
-                    continue
-                if self.trace:
-                    names = ", ".join(s.name for s in collected) or "nothing"
-                    sys.stderr.write(f"merbench: {plugin_name}.{hook_name}() registered {names}\n")
-                for spec in collected:
-                    self._add(spec, owners)
+                    spec = ComponentSpec(_kind, name, factory, summary, card, defaults or {}, loaded.name,
+                                         loaded.distribution)
+                    if not loaded.builtin:
+                        _check_importable(spec)
+                    if any(s.kind == _kind and s.name == name for s in collected):
+                        raise SpecError(f"{_kind} {name!r} is registered twice")
+                except SpecError as exc:
+                    errors.append(str(exc))
+                    raise
+                collected.append(spec)
+                return spec
 
-    def _add(self, spec: ComponentSpec, owners: dict[tuple[str, str], str]) -> None:
-        key = (spec.kind, spec.name)
-        previous = owners.get(key)
-        if previous is None:
-            owners[key] = spec.plugin
-            self.registry.specs[spec.kind][spec.name] = spec
+            try:
+                self.pm.subset_hook_caller(hook_name, remove_plugins=others)(register=register)
+            except Exception as exc:
+                if not errors:
+                    raise _Rejected(f"{hook_name} raised {type(exc).__name__}: {_one_line(exc)}") from None
+            if errors:  # also when the plugin caught the SpecError itself
+                raise _Rejected(f"{hook_name}: {errors[0]}")
+            if self.trace:
+                names = ", ".join(s.name for s in collected[start:]) or "nothing"
+                sys.stderr.write(f"merbench: {loaded.name}.{hook_name}() registered {names}\n")
+        return collected
+
+    def _add(self, spec: ComponentSpec, specs: dict[str, dict[str, ComponentSpec]], shadowed: list[str]) -> None:
+        first = specs[spec.kind].get(spec.name)
+        if first is None:
+            specs[spec.kind][spec.name] = spec
             return
-        if previous in self._builtin_names:
-            self.registry.shadowed.append(
-                f"{spec.kind} {spec.name!r} from {spec.distribution} ignored: the built-in wins"
-            )
+        if first.distribution == BUILTIN_DISTRIBUTION:
+            shadowed.append(f"{spec.kind} {spec.name!r} from {spec.distribution} ignored: the built-in wins")
             return
-        if previous == spec.plugin:
-            raise PluginError(f"plugin {spec.plugin!r} registers {spec.kind} {spec.name!r} twice")
-        first = self.registry.specs[spec.kind][spec.name]
         raise PluginError(
             f"{spec.kind} {spec.name!r} is registered by two plugins: {first.plugin!r} ({first.distribution}) "
             f"and {spec.plugin!r} ({spec.distribution}); uninstall one or disable it with MERBENCH_DISABLE_PLUGINS"
@@ -249,6 +357,19 @@ class PluginManager:
     @property
     def hook(self) -> Any:
         return self.pm.hook
+
+
+def _check_importable(spec: ComponentSpec) -> None:
+    """A third-party factory's module must be findable; finding it imports its parent packages, never the
+    module itself (the plugin's own package is imported already)."""
+    try:
+        found = importlib.util.find_spec(spec.module)
+    except Exception as exc:  # a missing parent package, or one that fails to import
+        raise SpecError(f"{spec.kind} {spec.name!r}: factory {spec.factory!r} is not importable: "
+                        f"{type(exc).__name__}: {_one_line(exc)}") from None
+    if found is None:
+        raise SpecError(f"{spec.kind} {spec.name!r}: factory {spec.factory!r} is not importable: "
+                        f"no module named {spec.module!r}")
 
 
 _manager: PluginManager | None = None

@@ -33,15 +33,27 @@ def test_non_builtin_cards_are_not_registered(builtin_encoders):
     assert not external & set(builtin_encoders)
 
 
-def test_cards_agree_with_registrations(builtin_encoders):
-    for card in catalog()["encoders"]:
-        if not card["builtin"]:
-            continue
-        spec = builtin_encoders[card["name"]]
-        assert spec.card.get("modality") == card["modality"], card["name"]
-        hub = card["source"].get("hub_id")
-        if card["source"]["type"] == "transformers":
-            assert spec.card.get("hub_id") == hub, f"{card['name']}: hub id differs from registry.yaml"
+@pytest.mark.parametrize("field", ["modality", "input_kind", "dim", "layers"])
+def test_cards_agree_with_registrations(builtin_encoders, field):
+    wrong = [f"{e['name']}: registry.yaml {e[field]!r}, registered card {getattr(builtin_encoders[e['name']].card, field)!r}"
+             for e in catalog()["encoders"] if e["builtin"] and e[field] != getattr(builtin_encoders[e["name"]].card, field)]
+    assert wrong == [], f"registry.yaml {field} differs from the registered EncoderCard"
+
+
+def test_hub_ids_agree_with_registrations(builtin_encoders):
+    wrong = [e["name"] for e in catalog()["encoders"] if e["builtin"] and e["source"]["type"] == "transformers"
+             and e["source"]["hub_id"] != builtin_encoders[e["name"]].card.checkpoint]
+    assert wrong == [], "registry.yaml hub_id differs from the registered card's checkpoint"
+
+
+def test_catalogued_plugins_provide_what_they_register():
+    registry = PluginManager(entry_points=True).load()
+    for entry in catalog()["plugins"]:
+        registered = {(s.kind, s.name) for s in registry.all() if s.distribution.split(" ")[0] == entry["distribution"]}
+        if not registered:
+            continue  # not installed here (merbench-vllm needs CUDA)
+        listed = {(kind, name) for kind, names in entry["provides"].items() for name in names}
+        assert listed == registered, entry["distribution"]
 
 
 def test_the_papers_encoders_are_all_catalogued():

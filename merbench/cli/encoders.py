@@ -19,11 +19,11 @@ def encoders(modality: str | None, show_all: bool) -> None:
     cards = {c["name"]: c for c in encoder_cards(modality)}
     # Encoders from third-party plugins have no catalog entry; their own card is shown instead.
     for name, spec in registered.items():
-        if name not in cards and modality in (None, spec.card.get("modality")):
-            cards[name] = {"name": name, "modality": spec.card.get("modality", "?"), "dim": spec.card.get("dim", "?"),
+        if name not in cards and modality in (None, spec.card.modality):
+            cards[name] = {"name": name, "modality": spec.card.modality, "dim": spec.card.dim,
                            "source": {"type": "plugin", "package": spec.distribution},
-                           "training_data": spec.card.get("training_data", ""), "language": spec.card.get("language", ""),
-                           "layers": "", "pooling": "", "licence": spec.card.get("licence", "")}
+                           "training_data": spec.card.training_data, "language": spec.card.language,
+                           "layers": spec.card.layers, "pooling": spec.card.pooling, "licence": spec.card.licence}
     table = Table(title="merbench encoders")
     table.add_column("name", no_wrap=True)
     for column in ("modality", "dim", "source", "training data", "lang", "layers/pooling", "licence", "installed"):

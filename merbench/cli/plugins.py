@@ -26,8 +26,12 @@ def list_components(kind: str | None, as_json: bool) -> None:
     if as_json:
         import json
 
+        from merbench.contracts.cards import Card
+        from merbench.specs import thaw
+
         click.echo(json.dumps([{"kind": s.kind, "name": s.name, "plugin": s.plugin, "distribution": s.distribution,
-                                "summary": s.summary} for s in specs], indent=2))
+                                "summary": s.summary, "card": s.card.as_dict() if isinstance(s.card, Card) else thaw(s.card)}
+                               for s in specs], indent=2, ensure_ascii=False))
         return
     table = Table(title=f"merbench components ({len(specs)})")
     for column in ("kind", "name", "distribution", "summary"):
@@ -42,7 +46,16 @@ def list_components(kind: str | None, as_json: bool) -> None:
 
 @plugins.command()
 def doctor() -> None:
-    """Which plugins loaded, which failed and why, and which names were shadowed."""
+    """Which plugins loaded, which failed and why (one line each), and which names were shadowed.
+
+    A plugin fails when it cannot be imported, when a hook takes an argument its spec lacks, when a
+    ``register_*`` function lacks ``@hookimpl``, when a hook name is not in ``merbench.hookspecs``, when
+    a hook raises, or when a component it registers does not validate (a factory that is not an
+    importable ``module:attr``, a card without its required fields). Failed plugins are left out;
+    everything else works.
+    """
+    from rich.markup import escape
+
     from merbench.plugins import get_registry
 
     registry = get_registry()
@@ -51,11 +64,13 @@ def doctor() -> None:
     for column in ("plugin", "distribution", "status"):
         table.add_column(column, overflow="fold")
     for p in registry.plugins:
-        table.add_row(p.name, p.distribution, "[green]loaded[/] (built-in)" if p.builtin else "[green]loaded[/]")
+        table.add_row(escape(p.name), escape(p.distribution), "[green]loaded[/] (built-in)" if p.builtin else "[green]loaded[/]")
     for f in registry.failures:
-        table.add_row(f.plugin, f.distribution, f"[red]failed[/]: {f.error}")
+        table.add_row(escape(f.plugin), escape(f.distribution), "[red]failed[/] (see below)")
     console.print(table)
+    for f in registry.failures:  # one unwrapped line each, so it can be read and grepped whole
+        console.print(f"[red]failed[/]: {escape(f.line())}", soft_wrap=True)
     for line in registry.shadowed:
-        console.print(f"[yellow]shadowed[/]: {line}")
+        console.print(f"[yellow]shadowed[/]: {escape(line)}", soft_wrap=True)
     if not registry.failures and not registry.shadowed:
         console.print("[green]All plugins loaded.[/]")

@@ -17,7 +17,7 @@ def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
             if name.startswith("import:"):
                 raise click.BadParameter(f"{name}: imported features have no card saying their modality; "
                                          f"write it as --encoder audio={name} (or text=, visual=)", param_hint="--encoder")
-            modality = plugins.get("encoder", name).card.get("modality")
+            modality = plugins.get("encoder", name).card.modality
         grouped.setdefault(modality, []).append(name)
     return grouped
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from merbench.contracts.cards import CorruptionCard  # noqa: F401  (each kind's card beside its contract)
+
 
 @dataclass(frozen=True)
 class Media:

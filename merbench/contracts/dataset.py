@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping
 
+from merbench.contracts.cards import DatasetCard  # noqa: F401  (each kind's card beside its contract)
+
 #: Split names every reader uses where the data has them.
 #: ``trainval`` labeled Train&Val (5-fold CV); ``semi``/``noise`` labeled test subsets of the MER-SEMI and
 #: MER-NOISE tracks (the NOISE clips clean where the dataset has them clean); ``ov`` the MER-OV subset;

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from merbench.contracts.cards import DescriberCard  # noqa: F401  (each kind's card beside its contract)
+
 
 @dataclass(frozen=True)
 class DescribeRequest:

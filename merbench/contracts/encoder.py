@@ -29,10 +29,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-MODALITIES = ("audio", "text", "visual")
-#: ``waveform``: float32 mono at ``sample_rate``; ``faces``: uint8 (T, H, W, 3) RGB face crops;
-#: ``frames``: uint8 (T, H, W, 3) RGB video frames; ``text``: a subtitle string (may be empty).
-INPUT_KINDS = ("waveform", "faces", "frames", "text")
+from merbench.contracts.cards import INPUT_KINDS, MODALITIES, EncoderCard
+
+__all__ = ["INPUT_KINDS", "MODALITIES", "Encoder", "EncoderCard", "EncoderOutput"]
 
 
 @dataclass
@@ -48,7 +47,11 @@ class EncoderOutput:
 
 
 class Encoder(abc.ABC):
-    """Subclasses set the class attributes and implement :meth:`load` and :meth:`encode`."""
+    """Subclasses set the class attributes and implement :meth:`load` and :meth:`encode`.
+
+    The registered :class:`EncoderCard`'s ``modality``, ``input_kind``, ``layers`` (``default_layers``)
+    and, where stated, ``version`` must equal these attributes.
+    """
 
     name: str = ""
     modality: str = ""

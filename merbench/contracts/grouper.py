@@ -5,6 +5,8 @@ from __future__ import annotations
 import abc
 from typing import Any, Mapping
 
+from merbench.contracts.cards import GrouperCard  # noqa: F401  (each kind's card beside its contract)
+
 
 class Grouper(abc.ABC):
     name: str = ""

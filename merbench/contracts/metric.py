@@ -5,6 +5,8 @@ from __future__ import annotations
 import abc
 from typing import Any, Sequence
 
+from merbench.contracts.cards import MetricCard  # noqa: F401  (each kind's card beside its contract)
+
 
 class Metric(abc.ABC):
     name: str = ""

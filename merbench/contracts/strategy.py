@@ -10,6 +10,8 @@ from __future__ import annotations
 import abc
 from typing import Any
 
+from merbench.contracts.cards import StrategyCard  # noqa: F401  (each kind's card beside its contract)
+
 
 class Strategy(abc.ABC):
     name: str = ""

@@ -78,7 +78,8 @@ class Track:
         return obj
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items() if k != "source"}
+        out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
+               if k != "source" and not (k == "columns" and not v)}
         return json.loads(json.dumps(out))
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from merbench.contracts.cards import TranscriberCard  # noqa: F401  (each kind's card beside its contract)
+
 
 class Transcriber(abc.ABC):
     name: str = ""

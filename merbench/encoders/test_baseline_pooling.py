@@ -315,7 +315,7 @@ def test_pooling_is_in_the_fingerprint_and_the_cache_key(name, family, tiny_mode
     from merbench.cache.key import key_digest
 
     spec = plugins.get("encoder", name)
-    assert list(spec.card["poolings"]) == ["merbench", "baseline"]
+    assert list(spec.card.poolings) == ["merbench", "baseline"]
     data = GoldenData(tmp_path, [Sample(name="x", subtitle="好")])
     folder = tiny_model(family)
     default, merbench, baseline = (resolve(data, name, checkpoint=folder, **p) for p in

@@ -2,6 +2,6 @@
 
 Every fusion takes ``{input_name: (B, D)}`` (or ``(B, T, D)`` plus ``<name>__mask`` for frame-level
 fusions) and returns a :class:`~merbench.contracts.fusion.FusionOutput`. Dropout probabilities are kept
-in buffers (:class:`merbench.fusions.layers.BufferDropout`) so the vectorised trainer can stack models
+in buffers (:class:`merbench.contracts.fusion.BufferDropout`) so the vectorised trainer can stack models
 with different hyper-parameters and train them together with :mod:`torch.func`.
 """

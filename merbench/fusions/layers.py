@@ -5,26 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from merbench.contracts.fusion import BufferDropout
 
-class BufferDropout(nn.Module):
-    """Inverted dropout whose probability lives in a (non-persistent) buffer.
-
-    ``torch.nn.Dropout`` keeps ``p`` as a Python float, so models stacked with
-    :func:`torch.func.stack_module_state` would all share one probability. Keeping ``p`` in a buffer
-    lets one vectorised forward pass apply a different dropout rate to each stacked model.
-    """
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {p}")
-        self.register_buffer("p", torch.tensor(float(p)), persistent=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training:
-            return x
-        keep = (torch.rand_like(x) >= self.p).to(x.dtype)
-        return x * keep / (1.0 - self.p)
+__all__ = ["BufferDropout", "Heads", "MLPEncoder"]  # BufferDropout lives beside the fusion contract
 
 
 class MLPEncoder(nn.Module):

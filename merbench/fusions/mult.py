@@ -14,8 +14,8 @@ from typing import Mapping
 import torch
 from torch import nn
 
-from merbench.contracts.fusion import Fusion, FusionOutput
-from merbench.fusions.layers import BufferDropout, Heads
+from merbench.contracts.fusion import BufferDropout, Fusion, FusionOutput
+from merbench.fusions.layers import Heads
 
 MASK_SUFFIX = "__mask"
 

@@ -12,8 +12,8 @@ from typing import Mapping
 import torch
 from torch import nn
 
-from merbench.contracts.fusion import Fusion, FusionOutput
-from merbench.fusions.layers import BufferDropout, Heads, MLPEncoder
+from merbench.contracts.fusion import BufferDropout, Fusion, FusionOutput
+from merbench.fusions.layers import Heads, MLPEncoder
 
 
 class TensorFusion(Fusion):

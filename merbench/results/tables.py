@@ -1,5 +1,6 @@
 """Rich tables shaped like the papers' (Tables 4 and 5 of MER2024): per feature (unimodal) and per
-modality combination, one column per (scored track, metric), mean ± std over seeds in %.
+modality combination, one column per (scored track, metric), mean ± std over seeds (in % for the
+metrics whose card says ``percent``, as is for others such as MSE).
 
 Columns come from the tracks: each scored track contributes its ``columns`` (its metrics unless it
 lists others, e.g. ``waf_unbiased``), headed ``<track heading> <METRIC>``.
@@ -10,6 +11,12 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from merbench.util.stats import mean_std
+
+
+def _percent(key: str) -> bool:
+    from merbench import plugins
+
+    return plugins.get("metric", key.removesuffix("_unbiased")).card.percent
 
 
 def metric_heading(key: str) -> str:
@@ -31,7 +38,7 @@ def summary_rows(rows: Iterable[Any], cols: Sequence[tuple[str, str, str]]) -> l
         for label, key, _ in cols:
             vals = [s[key] for s in row.scores.get(label, {}).values() if key in s]
             if vals:
-                entry[f"{label}.{key}"] = mean_std(vals)
+                entry[f"{label}.{key}"] = mean_std(vals, percent=_percent(key))
         out.append(entry)
     return out
 

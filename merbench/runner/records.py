@@ -91,8 +91,8 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
                 predictions += _prediction_rows(names, f"{train_sf.split} (out-of-fold)", seed, result.oof_logits,
                                                 _labels(train_sf, names), result.oof_valence)
             else:
-                shown = [test_set] + ([n for n in group.tests if not trainer.sets[n].labeled and n in result.test_logits]
-                                      if scored.strategy != track.strategies[0] else [])
+                pool = trainer.unlabeled_set(track)  # predictions of the whole pool, for a submission
+                shown = [test_set] + ([pool] if pool in result.test_logits else [])
                 for name in dict.fromkeys(shown):
                     names = result.test_names[name]
                     labels = _labels(trainer.split_features[name], names) if trainer.sets[name].labeled else None
@@ -113,7 +113,7 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
                               "the untouched outer fold)"}
         if scored.label in row.histories:
             extra["strategy_rounds"] = row.histories[scored.label]
-        direction = {m: plugins.get("metric", m.removesuffix("_unbiased")).card.get("higher_is_better", True)
+        direction = {m: plugins.get("metric", m.removesuffix("_unbiased")).card.higher_is_better
                      for m in per_seed[0]["scores"]}
         record = build_record(
             track=track.name, name=record_name(scored.label, config["fusion"], row.key), dataset=scored_sf.dataset,

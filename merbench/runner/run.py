@@ -127,7 +127,7 @@ def run(config: Mapping[str, Any] | None = None, *, config_path: str | Path | No
     t = time.perf_counter()
     sets, groups, scored = plan(tracks, dataset, config)
     fusion_spec = plugins.get("fusion", config["fusion"])
-    frames = fusion_spec.card.get("input_level") == "frame"
+    frames = fusion_spec.card.input_level == "frame"
     modality_of = {e: m for m, names in config["encoders"].items() for e in names}
     split_features: dict[str, SplitFeatures] = {}
     corrupted: dict[str, Any] = {}
@@ -253,7 +253,7 @@ def plan(tracks: Sequence[Track], dataset: Any, config: Mapping[str, Any]
                 group_tests.append(add(track.unlabeled_split, labeled=False))
             if track.evaluate is None:
                 label = track.name if i == 0 else f"{track.name}+{strategy}"
-                abbreviation = plugins.get("strategy", strategy).card.get("abbreviation", strategy)
+                abbreviation = plugins.get("strategy", strategy).card.abbreviation or strategy
                 scored.append(Scored(label, track, strategy, track.heading if i == 0 else f"{track.heading} +{abbreviation}",
                                      group))
     groups = {name: Group(name, trains[name], name.split("|", 1)[1], tuple(dict.fromkeys(t for t in tests[name]
@@ -282,7 +282,7 @@ def encoder_params(config: Mapping[str, Any], encoder: str) -> dict[str, Any]:
     params: dict[str, Any] = {}
     pooling = config.get("pooling")
     if pooling is not None and encoder in plugins.get_registry().names("encoder"):
-        if pooling in plugins.get("encoder", encoder).card.get("poolings", ()):
+        if pooling in plugins.get("encoder", encoder).card.poolings:
             params["pooling"] = pooling
     return {**params, **config["encoder_params"].get(encoder, {})}
 
@@ -311,7 +311,7 @@ def wants_valence(config: Mapping[str, Any], dataset: Any, scored: Sequence[Scor
         return True
     metrics = {m for s in scored for m in (*s.track.metrics, s.track.selection_metric)}
     metrics.add(config["selection_metric"] or "")
-    return any("valence" in plugins.get("metric", m).card.get("label_type", "") for m in metrics if m)
+    return any("valence" in plugins.get("metric", m).card.label_type for m in metrics if m)
 
 
 class RowTrainer:
@@ -321,8 +321,8 @@ class RowTrainer:
         self.config, self.dataset, self.sets, self.groups = config, dataset, sets, groups
         self.scored, self.split_features, self.modality_of = scored, split_features, modality_of
         spec = plugins.get("fusion", config["fusion"])
-        self.frames = spec.card.get("input_level") == "frame"
-        self.branches = spec.card.get("branches", "modality")
+        self.frames = spec.card.input_level == "frame"
+        self.branches = spec.card.branches
         self.with_valence = wants_valence(config, dataset, scored)
         name = config["search_space"]
         if isinstance(name, str) and name not in SPACES:
@@ -384,7 +384,8 @@ class RowTrainer:
                                   config=train_config, seed=seed, test_tables={**tests, **(test_tables or {})},
                                   extra_train=extra_train)
 
-        unlabeled = tables[self._set_name(s.track.unlabeled_split, labeled=False)] if s.track.unlabeled_split else None
+        pool = self.unlabeled_set(s.track)
+        unlabeled = tables[pool] if pool else None
         result = strategy.fit(trainer, train, unlabeled)
         row.histories.setdefault(s.label, {})[seed] = getattr(strategy, "history", None)
         return result
@@ -412,6 +413,11 @@ class RowTrainer:
             probs.update(zip(train_names, softmax(result.oof_logits).tolist()))
             out[seed] = probs
         return out
+
+    def unlabeled_set(self, track: Track) -> str | None:
+        if not track.unlabeled_split:
+            return None
+        return self._set_name(track.unlabeled_split, labeled=False)
 
     def score(self, track: Track, tables: Mapping[str, Any], result: CVResult) -> dict[str, float]:
         """The track's metrics of ``result``: its CV scores, or its fold-averaged predictions of the test split."""

@@ -8,12 +8,27 @@ Plugin authors call these from their own tests, with the fixtures of :mod:`merbe
         check_encoder(MyEncoder(), [pseudo_audio, pseudo_audio[:8000]])
 
 Each check raises ``AssertionError`` with a message saying which promise was broken.
+
+The second half checks a *registered* component from its spec alone (no weights, no data), the way
+scikit-learn's ``parametrize_with_checks`` checks estimators; merbench runs them over every
+registered component (built-in and installed) in ``tests/test_conformance.py``, and a plugin can
+run them over its own::
+
+    from merbench.plugins import PluginManager
+    from merbench.testing.conformance import parametrize_with_checks
+
+    @parametrize_with_checks([s for s in PluginManager().load().all() if s.plugin == "myplugin"])
+    def test_conformance(spec, check):
+        check(spec)
 """
 
 from __future__ import annotations
 
+import inspect
 import json
-from typing import Any, Mapping, Sequence
+import typing
+import unittest
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -71,8 +86,9 @@ def check_fusion(fusion_cls: Any, input_dims: Mapping[str, int], batch_size: int
     for with_valence in (False, True):
         model = fusion_cls(input_dims=input_dims, num_classes=len(EMOTIONS), with_valence=with_valence, **hparams)
         assert isinstance(model, Fusion), f"{fusion_cls.__name__} must subclass merbench.contracts.fusion.Fusion"
-        if model.input_level == "frame":
+        if model.input_level == "frame":  # (B, T, D) plus a (B, T) mask per input
             feats = {k: torch.randn(batch_size, 5, d) for k, d in input_dims.items()}
+            feats.update({f"{k}__mask": torch.ones(batch_size, 5) for k in input_dims})
         else:
             feats = {k: torch.randn(batch_size, d) for k, d in input_dims.items()}
         out = model(feats)
@@ -162,6 +178,227 @@ def check_dataset(dataset: Any) -> None:
             assert s.label is None or s.label in EMOTIONS, f"{n}: label {s.label!r} is not one of {EMOTIONS}"
     h = dataset.manifest_hash()
     assert len(h) == 64 and h == dataset.manifest_hash(), "manifest_hash() must be a stable sha256"
+
+
+# -- checks over a registered component --------------------------------------------------------
+#: the search-space hyper-parameters the trainer keeps for itself (the optimiser's); every other
+#: one goes to the fusion's ``__init__`` (``merbench.training.trainer.Trainer._fusion_params``)
+TRAINER_PARAMS = ("lr",)
+#: small inputs the fusion checks build with
+FUSION_DIMS = {"audio": 6, "text": 5, "visual": 4}
+
+
+def search_space_params() -> dict[str, Any]:
+    """One value of every fusion hyper-parameter of :data:`merbench.training.search.SPACES`."""
+    from merbench.training.search import SPACES
+
+    params: dict[str, Any] = {}
+    for space in SPACES.values():
+        for key, values in space.items():
+            if key not in TRAINER_PARAMS:
+                params.setdefault(key, values[0])
+    return params
+
+
+def check_factory(spec: Any) -> None:
+    """The factory imports, and builds its kind's contract class: a subclass of it, or a function whose
+    return annotation names one; a command's factory is a click command."""
+    from merbench.specs import contract_class
+
+    factory = _load(spec)
+    if spec.kind == "command":
+        import click
+
+        assert isinstance(factory, click.Command), f"{spec.factory} must be a click command, got {type(factory).__name__}"
+        return
+    contract = contract_class(spec.kind)
+    if contract is None:
+        assert callable(factory), f"{spec.factory} must be callable"
+        return
+    built = _built_class(factory)
+    assert built is not None, (f"{spec.factory} is a function without a return annotation naming the class it builds; "
+                               f"annotate it (-> MyClass) so it can be checked against {contract.__name__}")
+    assert issubclass(built, contract), (f"{spec.factory} builds {built.__name__}, which does not subclass "
+                                         f"{contract.__module__}.{contract.__qualname__}")
+
+
+def check_card(spec: Any) -> None:
+    """Every card field that mirrors a class attribute (``Card.MIRRORS``: an encoder's modality, a fusion's
+    stackable, a metric's direction ...) equals it, after the spec's ``defaults`` and ``__init__``'s defaults."""
+    from merbench.contracts.cards import mirror_mismatches
+
+    built = _built_class(_load(spec))
+    if built is None:
+        return  # a factory without a class to compare with; check_factory reports it where it matters
+    problems = mirror_mismatches(spec.card, _Declared(built, spec.defaults))
+    assert not problems, f"{spec.kind} {spec.name!r}: the card contradicts {built.__name__}: " + "; ".join(problems)
+
+
+def check_search_space(spec: Any) -> None:
+    """A fusion's ``__init__`` takes every hyper-parameter name of the search spaces (the trainer passes them)."""
+    cls = _built_class(_load(spec))
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    missing = [name for name in search_space_params() if name not in params]
+    assert not missing, (f"{cls.__name__}.__init__ does not take the search space's hyper-parameter(s) "
+                         f"{', '.join(missing)} (merbench.training.search.SPACES; see merbench.contracts.fusion)")
+
+
+def check_stackable_dropout(spec: Any) -> None:
+    """A stackable fusion drops out only through ``BufferDropout``: an ``nn.Dropout`` module, or a call to
+    ``torch.nn.functional``'s dropouts in ``forward``, draws from torch's global generator, so the
+    trainer's stacked (vectorised) runs would silently stop being reproducible."""
+    import torch
+    from torch import nn
+    from torch.nn import functional
+
+    model = _build_fusion(spec)
+    if not (getattr(model, "stackable", False) or getattr(spec.card, "stackable", False)):
+        return
+    modules = [name or type(model).__name__ for name, m in model.named_modules()
+               if isinstance(m, nn.modules.dropout._DropoutNd)]
+    assert not modules, (f"stackable {type(model).__name__} uses torch.nn dropout in {', '.join(modules)}; "
+                         "use merbench.contracts.fusion.BufferDropout (nn.Dropout breaks reproducible stacked runs)")
+    calls: list[str] = []
+    names = ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout")
+    originals = {n: getattr(functional, n) for n in names if hasattr(functional, n)}
+
+    def spy(n: str) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(n)
+            return originals[n](*args, **kwargs)
+        return wrapper
+
+    try:
+        for n in originals:
+            setattr(functional, n, spy(n))
+        model.train()
+        with torch.no_grad():
+            model(_fusion_inputs(model))
+    finally:
+        for n, fn in originals.items():
+            setattr(functional, n, fn)
+    assert not calls, (f"stackable {type(model).__name__} calls torch.nn.functional.{calls[0]} in forward(); "
+                       "use merbench.contracts.fusion.BufferDropout (it breaks reproducible stacked runs)")
+
+
+def check_fusion_forward(spec: Any) -> None:
+    """:func:`check_fusion` with small inputs and the search space's hyper-parameters."""
+    check_fusion(_built_class(_load(spec)), FUSION_DIMS, **{**_thawed(spec.defaults), **search_space_params()})
+
+
+def check_metric_score(spec: Any) -> None:
+    """:func:`check_metric` on a small prediction set of the card's ``label_type``."""
+    emotions = list(EMOTIONS)
+    y_true = [emotions[i % len(emotions)] for i in range(12)]
+    y_pred = [emotions[(i * 5) % len(emotions)] for i in range(12)]
+    context: dict[str, Any] = {}
+    label_type = spec.card.label_type
+    if label_type == "valence":
+        y_true, y_pred = [float(i % 5 - 2) for i in range(12)], [float(i % 3 - 1) for i in range(12)]
+    elif label_type == "discrete+valence":
+        context = {"valence_true": [float(i % 5 - 2) for i in range(12)], "valence_pred": [0.0] * 12}
+    elif label_type == "openset":
+        y_true = [[t, "calm"] for t in y_true]
+        y_pred = [[p] for p in y_pred]
+    check_metric(spec.create(), y_true, y_pred, **context)
+
+
+def spec_checks(spec: Any) -> list[Callable[[Any], None]]:
+    """The checks that apply to ``spec``'s kind, in order."""
+    from merbench.contracts.cards import Card
+
+    checks: list[Callable[[Any], None]] = [check_factory]
+    if isinstance(spec.card, Card) and spec.card.MIRRORS:
+        checks.append(check_card)
+    if spec.kind == "fusion":
+        checks += [check_search_space, check_stackable_dropout, check_fusion_forward]
+    if spec.kind == "metric":
+        checks.append(check_metric_score)
+    return checks
+
+
+def check_id(spec: Any, check: Callable[[Any], None]) -> str:
+    """``kind-name-check``, e.g. ``fusion-attention-stackable_dropout``."""
+    return f"{spec.kind}-{spec.name}-{check.__name__.removeprefix('check_')}"
+
+
+def parametrize_with_checks(specs: Iterable[Any]) -> Any:
+    """A ``pytest.mark.parametrize("spec, check", ...)`` over every applicable check of every spec, with
+    ids ``kind-name-check``; the test body is ``check(spec)``."""
+    import pytest
+
+    params = [pytest.param(spec, check, id=check_id(spec, check)) for spec in specs for check in spec_checks(spec)]
+    return pytest.mark.parametrize("spec, check", params)
+
+
+class _Declared:
+    """The attributes a component of ``cls`` gets without building it: the spec's ``defaults`` first, then
+    the defaults of ``__init__``'s parameters of the same name, then the class attributes."""
+
+    def __init__(self, cls: type, defaults: Mapping[str, Any]) -> None:
+        self._cls, self._defaults = cls, _thawed(defaults)
+        try:
+            self._init = inspect.signature(cls.__init__).parameters
+        except (TypeError, ValueError):
+            self._init = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._defaults:
+            return self._defaults[name]
+        param = self._init.get(name)
+        if param is not None and param.default is not inspect.Parameter.empty:
+            return param.default
+        return getattr(self._cls, name)
+
+
+def _load(spec: Any) -> Any:
+    from merbench.specs import FactoryError
+
+    try:
+        return spec.load()
+    except FactoryError as exc:
+        if getattr(spec.card, "optional", False) and isinstance(exc.__cause__, ImportError):
+            raise unittest.SkipTest(f"{spec.kind} {spec.name!r} needs an optional extra: {exc.__cause__}") from None
+        raise AssertionError(str(exc)) from None
+
+
+def _built_class(factory: Any) -> type | None:
+    """The class ``factory`` builds: itself when it is a class, else its return annotation's class."""
+    if isinstance(factory, type):
+        return factory
+    try:
+        returned = typing.get_type_hints(factory).get("return")
+    except Exception:
+        return None
+    return returned if isinstance(returned, type) else None
+
+
+def _thawed(defaults: Mapping[str, Any]) -> dict[str, Any]:
+    from merbench.specs import thaw
+
+    return thaw(defaults)
+
+
+def _build_fusion(spec: Any) -> Any:
+    import torch
+
+    torch.manual_seed(0)
+    cls = _built_class(_load(spec))
+    return cls(input_dims=FUSION_DIMS, num_classes=len(EMOTIONS), **{**_thawed(spec.defaults), **search_space_params()})
+
+
+def _fusion_inputs(model: Any, batch_size: int = 3) -> dict[str, Any]:
+    import torch
+
+    if model.input_level == "frame":
+        feats = {k: torch.randn(batch_size, 5, d) for k, d in FUSION_DIMS.items()}
+        feats.update({f"{k}__mask": torch.ones(batch_size, 5) for k in FUSION_DIMS})
+        return feats
+    return {k: torch.randn(batch_size, d) for k, d in FUSION_DIMS.items()}
 
 
 def _to_numpy(value: Any) -> Any:

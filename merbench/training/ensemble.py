@@ -3,7 +3,7 @@
 * :class:`StackedEnsemble`, for fusions that declare ``stackable`` (see
   :class:`merbench.contracts.fusion.Fusion`): every ``nn.Linear`` of the module becomes a
   :class:`StackedLinear` holding all M models' weights in one ``(M, in, out)`` tensor, every
-  :class:`~merbench.fusions.layers.BufferDropout` a :class:`StackedDropout` with M rates, and the
+  :class:`~merbench.contracts.fusion.BufferDropout` a :class:`StackedDropout` with M rates, and the
   fusion's own ``forward`` then runs on ``(M, B, D)`` inputs, each Linear one batched matmul
   (``baddbmm``). Compared with vmap this skips the per-operator batching rules, its gradients arrive
   contiguous (no copy into ``.grad``), and dropout masks come from fast seeded per-model streams.
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from merbench.fusions.layers import BufferDropout
+from merbench.contracts.fusion import BufferDropout
 
 
 class ModelStreams:

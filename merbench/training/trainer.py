@@ -12,7 +12,7 @@ time, with a DataLoader, scoring every test set every epoch):
   training part) sits the remaining steps out.
 * Every model still sees its own shuffled mini-batches of ``batch_size`` (drop_last=False), its own
   initialisation (seeded per job) and its own dropout masks and rate (rates live in buffers, see
-  :class:`merbench.fusions.layers.BufferDropout`). Each model's loss is the mean over its own batch.
+  :class:`merbench.contracts.fusion.BufferDropout`). Each model's loss is the mean over its own batch.
   Shuffles (and, for stackable fusions, dropout masks) come from streams seeded per job, so a model
   trains the same whatever it is stacked with.
 * On CPU, torch's batched matmul runs each call on one core, so a group of stackable models is split

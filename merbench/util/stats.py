@@ -17,10 +17,12 @@ def summarize(values: Iterable[float]) -> dict[str, float]:
     return {"mean": mean, "std": std, "stderr": std / math.sqrt(n), "n": n}
 
 
-def mean_std(values: Iterable[float], *, scale: float = 100.0, sep: str = "±") -> str:
-    """``"61.37±1.50"``: the mean and std of ``values`` times ``scale``, two decimals; ``"-"`` for none."""
-    vals = [float(v) * scale for v in values]
+def mean_std(values: Iterable[float], *, percent: bool = True, sep: str = "±") -> str:
+    """``"61.37±1.50"``: mean and std of ``values`` (×100 with two decimals when ``percent``, else four
+    decimals, as the papers print an MSE); ``"-"`` for none."""
+    vals = [float(v) * (100.0 if percent else 1.0) for v in values]
     if not vals:
         return "-"
     s = summarize(vals)
-    return f"{s['mean']:.2f}{sep}{s['std']:.2f}"
+    digits = 2 if percent else 4
+    return f"{s['mean']:.{digits}f}{sep}{s['std']:.{digits}f}"

@@ -1,5 +1,7 @@
-"""Hook implementations. Keep this module cheap: factories are strings, imported on use."""
+"""Hook implementations. Keep this module cheap: factories are strings, imported on use, and the
+cards come from the light ``merbench.contracts.cards`` (a dict of the card's fields works too)."""
 
+from merbench.contracts.cards import EncoderCard, MetricCard
 from merbench.hookspecs import hookimpl
 
 
@@ -9,7 +11,7 @@ def register_encoders(register):
         "log-band-energy",
         "merbench_example.encoder:LogBandEnergy",
         summary="Log energies of 24 linear frequency bands per 25 ms frame (numpy only).",
-        card={"modality": "audio", "dim": 24, "licence": "Apache-2.0", "language": "any"},
+        card=EncoderCard(modality="audio", input_kind="waveform", dim=24, licence="Apache-2.0", language="any"),
         defaults={"n_bands": 24},
     )
 
@@ -20,5 +22,5 @@ def register_metrics(register):
         "macro-f1",
         "merbench_example.metric:MacroF1",
         summary="Unweighted mean of per-class F1 (scikit-learn), for imbalance-sensitive comparisons.",
-        card={"label_type": "discrete", "higher_is_better": True},
+        card=MetricCard(label_type="discrete", higher_is_better=True),
     )

@@ -9,6 +9,6 @@ def register_describers(register):
         "vllm",
         "merbench_vllm.describer:VLLMDescriber",
         summary="Causal LMs and audio/video MLLMs on vLLM's offline engine (CUDA only).",
-        card={"backend": "vllm", "devices": ["cuda"], "inputs": "text (+ audio/video for MLLMs)"},
+        card={"backend": "vllm", "devices": ("cuda",), "inputs": ("text", "audio", "video")},
         defaults={"max_new_tokens": 48},
     )
