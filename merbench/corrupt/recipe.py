@@ -1,4 +1,4 @@
-"""The MER-NOISE challenge recipe (protocol.md "Noise"): speech babble at 5..10 dB, then blur r in {1, 2, 4}."""
+"""The MER-NOISE challenge recipe (docs/protocol.md "Noise"): speech babble at 5..10 dB, then blur r in {1, 2, 4}."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The MER baseline's attention fusion (MER2023 eq. 1-8, MER2024 eq. 1-3; protocol.md "Baseline fusion").
+"""The MER baseline's attention fusion (MER2023 eq. 1-8, MER2024 eq. 1-3; docs/protocol.md "Baseline fusion").
 
 Per input ``m``: ``h_m = MLPEncoder(f_m)`` (dropout on the input, three Linear+ReLU to ``d``). A fusion
 MLP of the same shape maps the concatenation ``[h_1, ..., h_K]`` to ``d``, ``Linear(d, K)`` gives the

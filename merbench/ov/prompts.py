@@ -1,7 +1,7 @@
 """The MER-OV prompts, versioned.
 
 The describe prompts (audio / video / audio-video, subtitle given) and the label-extraction
-prompt are the MER2024 baseline's (see ``protocol.md``); the grouping prompt is the papers'
+prompt are the MER2024 baseline's (see ``docs/protocol.md``); the grouping prompt is the papers'
 instruction to an LLM that groups the union of true and predicted labels into synonym lists.
 The subtitle-only ("text") prompt is merbench's (the papers have none): a short question, because
 SmolLM2-135M, the offline default, echoes the papers' long prompt back instead of answering it.

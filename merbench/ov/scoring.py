@@ -1,4 +1,4 @@
-"""The MER-OV set-level metric, reproducing the official MER2024 scorer (``protocol.md``, "The
+"""The MER-OV set-level metric, reproducing the official MER2024 scorer (``docs/protocol.md``, "The
 official MER-OV scorer, exactly").
 
 Challenge files are scored as written: a label cell is a Python-style list string, read by

@@ -1,4 +1,4 @@
-"""The MER-OV metric: one hand-made case per rule of the official MER2024 scorer (``protocol.md``,
+"""The MER-OV metric: one hand-made case per rule of the official MER2024 scorer (``docs/protocol.md``,
 "The official MER-OV scorer, exactly"), then merbench's own file handling and the literal mode."""
 
 import json

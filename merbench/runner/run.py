@@ -116,6 +116,7 @@ def run(config: Mapping[str, Any] | None = None, *, config_path: str | Path | No
         resolved = resolve([*layers, ("plugins (merbench_configure)", changed)], dataset_protocol=dataset.protocol,
                            dataset_defaults=dataset.run_defaults, dataset_name=f"dataset {dataset.name}")
     config = resolved.config
+    resolved.departures += pooling_departures(config)
     explicit = any("tracks" in layer for _, layer in layers)
     tracks, notes = select_tracks(config, dataset, explicit=explicit)
     out = Path(config["out"] or Path(_runs_dir()) / _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
@@ -285,6 +286,32 @@ def encoder_params(config: Mapping[str, Any], encoder: str) -> dict[str, Any]:
         if pooling in plugins.get("encoder", encoder).card.poolings:
             params["pooling"] = pooling
     return {**params, **config["encoder_params"].get(encoder, {})}
+
+
+def pooling_departures(config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The run's encoders that cannot pool as the protocol says (their card offers poolings but not
+    the protocol's, or the features were imported): each keeps its own pooling, a departure."""
+    pooling = config.get("pooling")
+    if pooling is None:
+        return []
+    out = []
+    known = plugins.get_registry().names("encoder")
+    for encoder in (e for names in config["encoders"].values() for e in names):
+        if "pooling" in config["encoder_params"].get(encoder, {}):
+            continue  # asked for explicitly: compared with the protocol below
+        if encoder not in known:
+            out.append({"field": f"pooling ({encoder})", "protocol": pooling, "run": "as the features were made",
+                        "source": "imported features"})
+        else:
+            offered = plugins.get("encoder", encoder).card.poolings
+            if offered and pooling not in offered:  # an encoder without a pooling choice departs from nothing
+                out.append({"field": f"pooling ({encoder})", "protocol": pooling, "run": offered[0],
+                            "source": f"encoder card (offers {', '.join(offered)})"})
+    for encoder, params in config["encoder_params"].items():
+        if "pooling" in params and params["pooling"] != pooling:
+            out.append({"field": f"pooling ({encoder})", "protocol": pooling, "run": params["pooling"],
+                        "source": "encoder_params"})
+    return out
 
 
 def build_rows(config: Mapping[str, Any], ranking: dict[str, list[str]] | None) -> list[Row]:

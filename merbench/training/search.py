@@ -1,4 +1,4 @@
-"""Random hyper-parameter search over the papers' spaces (protocol.md "Training protocol")."""
+"""Random hyper-parameter search over the papers' spaces (docs/protocol.md "Training protocol")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The vectorised trainer: many (fold, trial) models trained together on tensors resident on the device.
 
-Why it is fast (protocol.md "What the baseline code actually does" trains one fold and one trial at a
+Why it is fast (docs/protocol.md "What the baseline code actually does" trains one fold and one trial at a
 time, with a DataLoader, scoring every test set every epoch):
 
 * Models whose parameters have the same shapes are stacked and run as one
