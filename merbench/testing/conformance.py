@@ -305,6 +305,50 @@ def check_metric_score(spec: Any) -> None:
     check_metric(spec.create(), y_true, y_pred, **context)
 
 
+def check_track(spec: Any) -> None:
+    """A track builds from its YAML and names only registered metrics and strategies, a known
+    corruption recipe or registered corruption steps, a selection metric the trainer can select by,
+    and an importable ``evaluate`` hook."""
+    from merbench import plugins
+    from merbench.contracts.track import check_metrics
+    from merbench.corrupt.recipe import RECIPES
+    from merbench.training.trainer import SELECTION_METRICS
+
+    track = spec.create()
+    registry = plugins.get_registry()
+    check_metrics(track, registry.names("metric"))
+    unknown = [s for s in track.strategies if s not in registry.names("strategy")]
+    assert not unknown, f"track {track.name!r} names unknown strategy {unknown[0]!r}"
+    assert track.selection_metric in SELECTION_METRICS, (
+        f"track {track.name!r}: the trainer selects epochs by {', '.join(SELECTION_METRICS)}, not {track.selection_metric!r}")
+    if isinstance(track.corruption, str):
+        assert track.corruption in RECIPES, f"track {track.name!r}: unknown corruption recipe {track.corruption!r}"
+    for step in track.corruption or () if not isinstance(track.corruption, str) else ():
+        assert step["name"] in registry.names("corruption"), f"track {track.name!r}: unknown corruption {step['name']!r}"
+    if track.evaluate:
+        assert callable(track.load_evaluate()), f"track {track.name!r}: evaluate {track.evaluate!r} is not callable"
+    assert len(track.strategies) == 1 or track.unlabeled_split or track.test_split, (
+        f"track {track.name!r}: a further strategy needs a test split")
+
+
+def check_protocol(spec: Any) -> None:
+    """A protocol's settings are valid run-config fields naming a known search space, registered
+    fusions and tracks."""
+    from merbench import plugins
+    from merbench.runner.config import validate
+    from merbench.training.search import SPACES
+
+    protocol = spec.create()
+    validate(dict(protocol.settings), f"protocol {protocol.name!r} settings")
+    registry = plugins.get_registry()
+    space = protocol.settings.get("search_space")
+    assert not isinstance(space, str) or space in SPACES, f"protocol {protocol.name!r}: unknown search space {space!r}"
+    for fusion in protocol.settings.get("fusion_defaults", {}):
+        assert fusion in registry.names("fusion"), f"protocol {protocol.name!r}: unknown fusion {fusion!r}"
+    for track in protocol.tracks or ():
+        assert track in registry.names("track"), f"protocol {protocol.name!r}: unknown track {track!r}"
+
+
 def spec_checks(spec: Any) -> list[Callable[[Any], None]]:
     """The checks that apply to ``spec``'s kind, in order."""
     from merbench.contracts.cards import Card
@@ -316,6 +360,10 @@ def spec_checks(spec: Any) -> list[Callable[[Any], None]]:
         checks += [check_search_space, check_stackable_dropout, check_fusion_forward]
     if spec.kind == "metric":
         checks.append(check_metric_score)
+    if spec.kind == "track":
+        checks.append(check_track)
+    if spec.kind == "protocol":
+        checks.append(check_protocol)
     return checks
 
 

@@ -187,3 +187,39 @@ def test_search_space_params_leave_the_optimiser_its_learning_rate():
 def test_parametrize_with_checks_names_each_test_kind_name_check(spec, check, request):
     assert request.node.callspec.id.startswith("fusion-goodfusion-")
     check(spec)
+
+
+def _yaml_spec(kind, tmp_path, text):
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(text)
+    factory = "merbench.contracts.track:load_track" if kind == "track" else "merbench.contracts.protocol:load_protocol"
+    return ComponentSpec(kind, "broken", factory, defaults={"path": str(path)})
+
+
+_TRACK = "name: broken\ntitle: Broken\nversion: 1\ntrain_split: trainval\ntest_split: semi\n"
+
+
+def test_check_track_accepts_the_builtin_tracks_and_catches_an_unknown_metric_and_strategy(tmp_path):
+    from merbench import plugins
+    from merbench.testing.conformance import check_track
+
+    for spec in plugins.get_registry().all("track"):
+        check_track(spec)
+    with pytest.raises(Exception, match="unknown metric"):
+        check_track(_yaml_spec("track", tmp_path, _TRACK + "metrics: [waff]\nmain_metric: waff\n"))
+    with pytest.raises(AssertionError, match="unknown strategy 'pseudo'"):
+        check_track(_yaml_spec("track", tmp_path, _TRACK + "metrics: [waf]\nmain_metric: waf\n"
+                                                           "strategies: [supervised, pseudo]\n"))
+    with pytest.raises(AssertionError, match="selects epochs by"):
+        check_track(_yaml_spec("track", tmp_path, _TRACK + "metrics: [acc]\nmain_metric: acc\nselection_metric: acc\n"))
+
+
+def test_check_protocol_catches_an_unknown_field_and_track(tmp_path):
+    from merbench.runner.config import ConfigError
+    from merbench.testing.conformance import check_protocol
+
+    head = "name: broken\ntitle: Broken\nversion: 1\n"
+    with pytest.raises(ConfigError, match="settings: field"):
+        check_protocol(_yaml_spec("protocol", tmp_path, head + "settings: {trails: 3}\n"))
+    with pytest.raises(AssertionError, match="unknown track 'semi2'"):
+        check_protocol(_yaml_spec("protocol", tmp_path, head + "tracks: [semi2]\nsettings: {trials: 3}\n"))
