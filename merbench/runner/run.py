@@ -95,7 +95,15 @@ class RunResult:
 def run(config: Mapping[str, Any] | None = None, *, config_path: str | Path | None = None,
         progress: bool = True) -> RunResult:
     """Run the selected tracks (see the module docstring). ``config`` holds run-config fields over
-    the file at ``config_path``; both are layered over the protocol and the dataset's defaults."""
+    the file at ``config_path``; both are layered over the protocol and the dataset's defaults.
+    ``progress=False`` turns off every progress bar the run would draw."""
+    from merbench.util.progress import progress_scope
+
+    with progress_scope(progress):
+        return _run(config, config_path, progress)
+
+
+def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progress: bool) -> RunResult:
     from merbench.datasets import open_dataset
     from merbench.runner.config import defaults
 

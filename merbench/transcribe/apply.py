@@ -24,6 +24,7 @@ def transcribe_dataset(dataset: Dataset, transcriber: Transcriber, out: str | Pa
     Returns counts: transcribed, empty, skipped, failed."""
     from rich.progress import track
 
+    from merbench.util.progress import progress_enabled
     from merbench.media import MediaError, read_audio
 
     out = Path(out)
@@ -37,7 +38,7 @@ def transcribe_dataset(dataset: Dataset, transcriber: Transcriber, out: str | Pa
         writer = csv.writer(f)
         if new_file:
             writer.writerow(["name", "asr"])
-        for name in track(todo, description="transcribing", disable=not progress):
+        for name in track(todo, description="transcribing", disable=not progress_enabled(progress)):
             sample = dataset.sample(name)
             source = sample.audio or sample.video
             try:

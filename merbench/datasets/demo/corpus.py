@@ -261,9 +261,9 @@ def _run_jobs(jobs: list[tuple], workers: int | None, progress: bool) -> None:
         return
     # espeak-ng spends most of each call waiting, not computing: two processes per core keep the cores busy
     workers = max(1, workers or 2 * (os.cpu_count() or 1))
-    from rich.progress import Progress
+    from merbench.util.progress import progress_bar
 
-    with Progress(disable=not progress, transient=True) as bar:
+    with progress_bar(requested=progress) as bar:
         task = bar.add_task("rendering demo clips", total=len(jobs))
         if workers == 1:
             for job in jobs:
