@@ -110,7 +110,9 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
     t0 = time.perf_counter()
     layers = user_layers(config, config_path)
     where = merge(defaults(), {k: v for _, layer in layers for k, v in layer.items()
-                               if k in ("dataset", "reader", "dataset_params", "allow_pickle")})
+                               if k in ("dataset", "reader", "dataset_params", "allow_pickle", "out")})
+    out = Path(where["out"] or Path(_runs_dir()) / _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    _check_writable(out)
     dataset = open_dataset(where["dataset"], reader=where["reader"], allow_pickle=where["allow_pickle"],
                            **where["dataset_params"])
     timings: dict[str, float] = {"dataset": time.perf_counter() - t0}
@@ -127,8 +129,6 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
     resolved.departures += pooling_departures(config)
     explicit = any("tracks" in layer for _, layer in layers)
     tracks, notes = select_tracks(config, dataset, explicit=explicit)
-    out = Path(config["out"] or Path(_runs_dir()) / _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    out.mkdir(parents=True, exist_ok=True)
     log.info("protocol %s (%s v%s)%s", resolved.protocol.name, resolved.protocol.title, resolved.protocol.version,
              "" if not resolved.departures else f"; {len(resolved.departures)} departure(s)")
 
@@ -160,7 +160,7 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
     trainer = RowTrainer(config, dataset, sets, groups, scored, split_features, modality_of)
     rows = build_rows(config, None)
     feature_rows = [r for r in rows if r.kind == "feature"]
-    for row in feature_rows:
+    for row in feature_rows if config["unimodal"] or config["topn"] else ():  # top-N ranks the features alone
         trainer.train(row)
         records += write_row_records(row, trainer, resolved, out)
     ranking = None
@@ -193,6 +193,18 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
                        ranking, timings, notes)
     manager.hook.merbench_run_finish(run=result, records=[json.loads(Path(p).read_text()) for p in records])
     return result
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before any work when the records could not be written (a finished row must never be lost)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".merbench-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunError(f"{out}: cannot write the run's records there ({exc.strerror or exc}); "
+                       "pass --out with a writable folder") from None
 
 
 def _runs_dir() -> Path:

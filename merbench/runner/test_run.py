@@ -68,3 +68,14 @@ def test_noise_track_uses_a_released_noise_split_as_is(tiny_demo, tmp_path, monk
     assert record["dataset"]["corruption"] is None
     assert record["dataset"]["manifest_hash"] == open_dataset(str(tiny_demo)).manifest_hash()
     assert seen[:2] == ["configure", "start"] and seen[-1] == ("finish", len(result.records))
+
+
+def test_an_unwritable_out_folder_fails_before_any_work(tmp_path, monkeypatch):
+    from merbench.runner.run import RunError
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(RunError, match="cannot write the run's records there"):
+        run({"dataset": "demo:tiny", "out": str(blocked / "out")}, progress=False)
+    assert not (tmp_path / "cache").exists()  # nothing was generated or extracted
