@@ -305,6 +305,21 @@ def check_metric_score(spec: Any) -> None:
     check_metric(spec.create(), y_true, y_pred, **context)
 
 
+def check_track_definition(spec: Any) -> None:
+    """The track builds (its YAML file is found, e.g. shipped as package data, and validates), is named as
+    registered, and names only registered metrics it can be scored by (``merbench.contracts.track.check_metrics``):
+    what a run would otherwise stop on."""
+    from merbench import plugins
+    from merbench.contracts.track import TrackError, check_metrics
+
+    try:
+        track = spec.create()
+        check_metrics(track, plugins.get_registry().names("metric"))
+    except TrackError as exc:
+        raise AssertionError(str(exc)) from None
+    assert track.name == spec.name, f"track registered as {spec.name!r} is named {track.name!r} in {track.source}"
+
+
 def spec_checks(spec: Any) -> list[Callable[[Any], None]]:
     """The checks that apply to ``spec``'s kind, in order."""
     from merbench.contracts.cards import Card
@@ -316,6 +331,8 @@ def spec_checks(spec: Any) -> list[Callable[[Any], None]]:
         checks += [check_search_space, check_stackable_dropout, check_fusion_forward]
     if spec.kind == "metric":
         checks.append(check_metric_score)
+    if spec.kind == "track":
+        checks.append(check_track_definition)
     return checks
 
 

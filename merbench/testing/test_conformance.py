@@ -53,6 +53,7 @@ from merbench.testing.conformance import (  # noqa: E402
     check_metric_score,
     check_search_space,
     check_stackable_dropout,
+    check_track_definition,
     parametrize_with_checks,
     spec_checks,
 )
@@ -176,6 +177,22 @@ def test_check_fusion_forward_catches_wrong_logits():
 def test_check_metric_score_catches_a_wrong_direction():
     with pytest.raises(AssertionError, match="a perfect prediction must score best"):
         check_metric_score(_spec("metric", "BackwardsMetric", card={"label_type": "discrete", "higher_is_better": True}))
+
+
+def test_check_track_definition_catches_a_missing_file_and_an_unknown_metric(tmp_path):
+    def track(text):
+        (tmp_path / "t.yaml").write_text(text)
+        return ComponentSpec("track", "t", "merbench.contracts.track:load_track", defaults={"path": str(tmp_path / "t.yaml")})
+
+    good = "name: t\ntitle: T\nversion: 1\ntrain_split: trainval\ntest_split: semi\nmetrics: [waf]\nmain_metric: waf\n"
+    check_track_definition(track(good))
+    with pytest.raises(AssertionError, match="names unknown metric"):
+        check_track_definition(track(good.replace("[waf]", "[waf, no-such-metric]")))
+    with pytest.raises(AssertionError, match="is named 'u'"):
+        check_track_definition(track(good.replace("name: t", "name: u")))
+    missing = ComponentSpec("track", "t", "merbench.contracts.track:load_track", defaults={"path": str(tmp_path / "gone.yaml")})
+    with pytest.raises(AssertionError, match="gone.yaml: no such track file"):  # a YAML left out of the wheel
+        check_track_definition(missing)
 
 
 def test_search_space_params_leave_the_optimiser_its_learning_rate():
