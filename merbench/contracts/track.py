@@ -145,11 +145,28 @@ def load_track(path: str | Path) -> Track:
     return track_from_mapping(data, str(file))
 
 
+#: what the trainer computes on every validation fold (``merbench.training.protocol``): all a
+#: cross-validated track (``test_split: null``) can report; any registered metric scores a test split
+FOLD_METRICS = ("waf", "acc", "mse", "combined")
+#: what can pick the best epoch per fold and the best trial (``merbench.training.trainer.selection_score``)
+SELECTION_METRICS = ("waf", "combined")
+
+
 def check_metrics(track: Track, known: Sequence[str]) -> None:
-    """Every metric a track names must be registered (``known``): a one-line error otherwise."""
+    """Every metric a track names must be registered (``known``) and scorable where the track uses it
+    (a selection metric the trainer can select by; on a cross-validated track, metrics the folds
+    compute): a one-line error otherwise, before any feature is extracted."""
     wanted = [*track.metrics, track.selection_metric,
               *(c.removesuffix("_unbiased") for c in track.columns)]
     missing = sorted({m for m in wanted if m not in known})
     if missing:
         raise TrackError(f"track {track.name!r} ({track.source}) names unknown metric(s) {missing}; "
                          f"registered metrics: {', '.join(sorted(known))}")
+    if track.selection_metric not in SELECTION_METRICS:
+        raise TrackError(f"track {track.name!r} ({track.source}): selection_metric {track.selection_metric!r} cannot "
+                         f"pick epochs and trials; use one of {', '.join(SELECTION_METRICS)}")
+    if track.cross_validated and track.evaluate is None:
+        unscored = sorted({m for m in wanted if m not in FOLD_METRICS})
+        if unscored:
+            raise TrackError(f"track {track.name!r} ({track.source}) is cross-validated (test_split: null), whose folds "
+                             f"score only {', '.join(FOLD_METRICS)}, not {unscored}; give it a test_split")

@@ -66,3 +66,32 @@ def test_builtin_tracks_and_protocols_validate_and_a_bad_track_file_is_named(tmp
     bad.write_text("name: x\ntitle: X\nversion: 1\n")
     with pytest.raises(ProtocolError, match="x.yaml: field"):
         load_protocol(bad)
+
+
+def test_a_track_the_trainer_cannot_score_is_refused_before_extraction():
+    from merbench.contracts.track import FOLD_METRICS, check_metrics, track_from_mapping
+
+    known = [*FOLD_METRICS, "uar"]
+    base = {"name": "x", "title": "X", "version": 1, "train_split": "trainval", "metrics": ["waf", "uar"],
+            "main_metric": "waf"}
+    check_metrics(track_from_mapping({**base, "test_split": "semi"}), known)  # a test split: any metric
+    with pytest.raises(TrackError, match=r"cross-validated .* not \['uar'\]; give it a test_split"):
+        check_metrics(track_from_mapping(base), known)  # the folds never compute uar: it would vanish
+    with pytest.raises(TrackError, match="selection_metric 'uar' cannot pick epochs"):
+        check_metrics(track_from_mapping({**base, "test_split": "semi", "selection_metric": "uar"}), known)
+    for name in plugins.get_registry().names("track"):  # every built-in track is scorable
+        check_metrics(plugins.create("track", name), plugins.get_registry().names("metric"))
+
+
+def test_the_scorable_metrics_are_the_trainers():
+    import numpy as np
+
+    from merbench.contracts.track import FOLD_METRICS, SELECTION_METRICS
+    from merbench.training.protocol import _metrics
+    from merbench.training.trainer import selection_score
+
+    assert set(_metrics(np.array([0.5, 0.4, 1.0]))) == set(FOLD_METRICS)
+    for name in SELECTION_METRICS:
+        selection_score(np.zeros((2, 3)), name)
+    with pytest.raises(ValueError):
+        selection_score(np.zeros((2, 3)), "acc")

@@ -306,21 +306,24 @@ def check_metric_score(spec: Any) -> None:
 
 
 def check_track(spec: Any) -> None:
-    """A track builds from its YAML and names only registered metrics and strategies, a known
-    corruption recipe or registered corruption steps, a selection metric the trainer can select by,
-    and an importable ``evaluate`` hook."""
+    """A track builds (its YAML file is found, e.g. shipped as package data, and validates), is named
+    as registered, and names only registered metrics it can be scored by
+    (``merbench.contracts.track.check_metrics``) and registered strategies, a known corruption recipe
+    or registered corruption steps, and an importable ``evaluate`` hook: what a run would otherwise
+    stop on."""
     from merbench import plugins
-    from merbench.contracts.track import check_metrics
+    from merbench.contracts.track import TrackError, check_metrics
     from merbench.corrupt.recipe import RECIPES
-    from merbench.training.trainer import SELECTION_METRICS
 
-    track = spec.create()
     registry = plugins.get_registry()
-    check_metrics(track, registry.names("metric"))
+    try:
+        track = spec.create()
+        check_metrics(track, registry.names("metric"))
+    except TrackError as exc:
+        raise AssertionError(str(exc)) from None
+    assert track.name == spec.name, f"track registered as {spec.name!r} is named {track.name!r} in {track.source}"
     unknown = [s for s in track.strategies if s not in registry.names("strategy")]
     assert not unknown, f"track {track.name!r} names unknown strategy {unknown[0]!r}"
-    assert track.selection_metric in SELECTION_METRICS, (
-        f"track {track.name!r}: the trainer selects epochs by {', '.join(SELECTION_METRICS)}, not {track.selection_metric!r}")
     if isinstance(track.corruption, str):
         assert track.corruption in RECIPES, f"track {track.name!r}: unknown corruption recipe {track.corruption!r}"
     for step in track.corruption or () if not isinstance(track.corruption, str) else ():

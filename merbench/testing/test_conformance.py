@@ -53,6 +53,7 @@ from merbench.testing.conformance import (  # noqa: E402
     check_metric_score,
     check_search_space,
     check_stackable_dropout,
+    check_track,
     parametrize_with_checks,
     spec_checks,
 )
@@ -178,6 +179,22 @@ def test_check_metric_score_catches_a_wrong_direction():
         check_metric_score(_spec("metric", "BackwardsMetric", card={"label_type": "discrete", "higher_is_better": True}))
 
 
+def test_check_track_catches_a_missing_file_and_an_unknown_metric(tmp_path):
+    def track(text):
+        (tmp_path / "t.yaml").write_text(text)
+        return ComponentSpec("track", "t", "merbench.contracts.track:load_track", defaults={"path": str(tmp_path / "t.yaml")})
+
+    good = "name: t\ntitle: T\nversion: 1\ntrain_split: trainval\ntest_split: semi\nmetrics: [waf]\nmain_metric: waf\n"
+    check_track(track(good))
+    with pytest.raises(AssertionError, match="names unknown metric"):
+        check_track(track(good.replace("[waf]", "[waf, no-such-metric]")))
+    with pytest.raises(AssertionError, match="is named 'u'"):
+        check_track(track(good.replace("name: t", "name: u")))
+    missing = ComponentSpec("track", "t", "merbench.contracts.track:load_track", defaults={"path": str(tmp_path / "gone.yaml")})
+    with pytest.raises(AssertionError, match="gone.yaml: no such track file"):  # a YAML left out of the wheel
+        check_track(missing)
+
+
 def test_search_space_params_leave_the_optimiser_its_learning_rate():
     params = conformance.search_space_params()
     assert "lr" not in params and {"hidden_dim", "dropout"} <= set(params)
@@ -199,18 +216,15 @@ def _yaml_spec(kind, tmp_path, text):
 _TRACK = "name: broken\ntitle: Broken\nversion: 1\ntrain_split: trainval\ntest_split: semi\n"
 
 
-def test_check_track_accepts_the_builtin_tracks_and_catches_an_unknown_metric_and_strategy(tmp_path):
+def test_check_track_accepts_the_builtin_tracks_and_catches_an_unknown_strategy_and_selection(tmp_path):
     from merbench import plugins
-    from merbench.testing.conformance import check_track
 
     for spec in plugins.get_registry().all("track"):
         check_track(spec)
-    with pytest.raises(Exception, match="unknown metric"):
-        check_track(_yaml_spec("track", tmp_path, _TRACK + "metrics: [waff]\nmain_metric: waff\n"))
     with pytest.raises(AssertionError, match="unknown strategy 'pseudo'"):
         check_track(_yaml_spec("track", tmp_path, _TRACK + "metrics: [waf]\nmain_metric: waf\n"
                                                            "strategies: [supervised, pseudo]\n"))
-    with pytest.raises(AssertionError, match="selects epochs by"):
+    with pytest.raises(AssertionError, match="cannot pick epochs and trials"):
         check_track(_yaml_spec("track", tmp_path, _TRACK + "metrics: [acc]\nmain_metric: acc\nselection_metric: acc\n"))
 
 

@@ -71,10 +71,6 @@ class JobResult:
     module: torch.nn.Module = field(repr=False, default=None)  # a "meta" copy of the architecture
 
 
-#: the metrics the trainer can choose the best epoch by (a track's ``selection_metric``)
-SELECTION_METRICS = ("waf", "combined")
-
-
 def selection_score(history: np.ndarray, select: str) -> np.ndarray:
     """The per-epoch score an epoch/trial is chosen by: WAF, or MER2023's WAF - 0.25 * MSE."""
     if select == "waf":
