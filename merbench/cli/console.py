@@ -42,7 +42,8 @@ def console_for_tables():
 
 
 def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().strip("'\"")
+    # a KeyError's str() is the repr of its message; take the message itself
+    text = (exc.args[0] if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], str) else str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 

@@ -35,11 +35,18 @@ def encoder_components(row, trainer, feature_sets) -> list[dict[str, Any]]:
     return comps
 
 
-def _components(row, trainer, strategy: str, feature_sets: list[str]) -> list[dict[str, Any]]:
+def _components(row, trainer, scored_track, strategy: str, feature_sets: list[str]) -> list[dict[str, Any]]:
     comps = encoder_components(row, trainer, feature_sets)
     fusion = plugins.get("fusion", trainer.config["fusion"])
     comps.append({"kind": "fusion", "name": fusion.name, "distribution": fusion.distribution,
                   "fingerprint": {"params": trainer.fusion_params, "factory": fusion.factory}})
+    track = plugins.get("track", scored_track.name) if scored_track.name in plugins.get_registry().names("track") else None
+    comps.append({"kind": "track", "name": scored_track.name, "version": str(scored_track.version),
+                  "distribution": track.distribution if track else "inline (run config)",
+                  "fingerprint": scored_track.as_dict()})
+    for metric in scored_track.metrics:
+        spec = plugins.get("metric", metric)
+        comps.append({"kind": "metric", "name": metric, "distribution": spec.distribution, "factory": spec.factory})
     strat = plugins.get("strategy", strategy)
     comps.append({"kind": "strategy", "name": strat.name, "distribution": strat.distribution,
                   "fingerprint": {**strat.defaults, **trainer.config["strategy_params"].get(strategy, {})}})
@@ -117,7 +124,7 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
                      for m in per_seed[0]["scores"]}
         record = build_record(
             track=track.name, name=record_name(scored.label, config["fusion"], row.key), dataset=scored_sf.dataset,
-            split=scored_sf.split, components=_components(row, trainer, scored.strategy, used),
+            split=scored_sf.split, components=_components(row, trainer, track, scored.strategy, used),
             config={**config, "track": track.as_dict(), "train": trainer.train_config(group).as_dict()},
             seeds=list(per_seed_scores), per_seed=per_seed, main_metric=track.main_metric, higher_is_better=direction,
             samples={"scored": len(scored_sf.names) - len(scored_sf.skipped), "skipped": skipped},

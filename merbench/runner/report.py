@@ -29,7 +29,7 @@ def print_report(result: Any, console: Any) -> None:
         console.width = max(console.width, 20 + 15 * len(columns(scored)))  # room for every column's mean ± std
         suffix = f" ({name})" if len(tables) > 1 else ""
         console.print(scores_table(result.rows, "feature", f"Table 4-style: unimodal results per feature "
-                                                           f"(%, mean±std over seeds){suffix}", scored))
+                                                           f"(mean±std over seeds; fractions in %){suffix}", scored))
         console.print(scores_table(result.rows, "combination", f"Table 5-style: multimodal results per modality "
                                                                f"combination{suffix}", scored))
     if result.ranking:
