@@ -77,3 +77,6 @@ def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion,
             overrides["seeds"] = list(range(seeds))
         result = run_job(overrides, config_path=config_path, progress=not no_progress)
     print_report(result, console)
+    if result.failed:
+        raise click.ClickException(f"{len(result.failed)} row(s) could not be trained ({', '.join(result.failed)}); "
+                                   f"the others' records are in {result.out}")

@@ -337,7 +337,8 @@ def test_only_encoders_with_poolings_list_them():
     for spec in plugins.get_registry().specs["encoder"].values():
         module, attr = spec.factory.split(":")
         declared = tuple(getattr(getattr(importlib.import_module(module), attr), "poolings", ()))
-        assert tuple(spec.card.get("poolings", ())) == declared, spec.name
+        offered = tuple(spec.card.poolings)
+        assert set(offered) <= set(declared) and bool(offered) == bool(declared), spec.name  # a card may offer fewer
 
 
 @pytest.mark.parametrize("name,family,kind", [("chinese-hubert-large", "hubert", "audio"),

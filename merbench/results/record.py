@@ -105,6 +105,7 @@ def build_record(
     samples: Mapping[str, Any] | None = None,
     timings: Mapping[str, float] | None = None,
     protocol: Mapping[str, Any] | None = None,
+    identity: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble a record. ``per_seed`` is ``[{"seed": s, "scores": {metric: value}, "folds": [...]}, ...]``;
@@ -137,6 +138,7 @@ def build_record(
         "components": [dict(c) for c in components],
         "config": dict(config),
         "protocol": dict(protocol) if protocol is not None else None,
+        "identity": dict(identity) if identity is not None else None,
         "seeds": [int(s) for s in seeds],
         "scores": scores,
         "main_score": {"metric": main_metric, "mean": scores[main_metric]["mean"]},
@@ -171,15 +173,20 @@ def write_record(record: dict[str, Any], out_dir: str | Path,
     get_manager().hook.merbench_record(record=record)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^A-Za-z0-9._+-]+", "_", record.get("name") or record["track"]).strip("_")
+    path = record_path(out, record.get("name") or record["track"])
     if predictions is not None:
-        record["predictions"] = write_predictions(out / f"{slug}.predictions.jsonl", predictions)
+        record["predictions"] = write_predictions(path.with_name(path.name.removesuffix(".json") + ".predictions.jsonl"),
+                                                 predictions)
     validate(record)
-    path = out / f"{slug}.json"
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)  # atomic: a killed run never leaves a half-written record
     return path
+
+
+def record_path(out_dir: str | Path, name: str) -> Path:
+    """Where the record called ``name`` is written under ``out_dir``."""
+    return Path(out_dir) / (re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("_") + ".json")
 
 
 def read_record(path: str | Path) -> dict[str, Any]:

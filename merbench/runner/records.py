@@ -76,6 +76,55 @@ def record_name(label: str, fusion: str, row_key: str) -> str:
     return f"{label}-{fusion}-{row_key}".replace(" ", "").replace("(", "-").replace(")", "")
 
 
+#: run-config fields that do not change a row's numbers: where things go, which other tracks run
+_NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader")
+
+
+def identity(row, trainer, resolved, scored) -> dict[str, Any]:
+    """What determines the numbers of ``scored``'s record of ``row``: the config (less where it is
+    written and which other tracks run), the track, strategy and protocol, the row's features by
+    cache key (which covers encoder, data and corruption) and merbench's version; ``hash`` is the
+    sha256 of its canonical JSON. Two records with one hash were computed the same way."""
+    import hashlib
+
+    from merbench import __version__
+    from merbench.cache.key import canonical
+
+    group = trainer.groups[scored.group]
+    used = [group.train] + ([trainer.test_set(scored.track)] if scored.track.test_split else [])
+    parts = {
+        "merbench_version": __version__,
+        "config": {k: v for k, v in trainer.config.items() if k not in _NOT_IDENTITY},
+        "protocol": {"name": resolved.protocol.name, "version": resolved.protocol.version},
+        "track": scored.track.as_dict(), "strategy": scored.strategy, "train": trainer.train_config(group).as_dict(),
+        "row": {"key": row.key, "encoders": row.encoders, "modalities": row.modalities},
+        "features": {c["name"]: c["cache_keys"] for c in encoder_components(row, trainer, used)},
+        "valence_head": trainer.with_valence,
+    }
+    return {"hash": hashlib.sha256(canonical(parts).encode()).hexdigest(), "parts": parts}
+
+
+def finished_scores(row, trainer, resolved, out: Path) -> tuple[dict[str, dict[int, dict[str, float]]], list[Path]] | None:
+    """The per-seed scores of every record ``row`` would write, read back from ``out`` when each is
+    there under the same identity hash (a finished row of an earlier run); else None."""
+    from merbench.results.record import RecordError, read_record, record_path
+
+    scores, paths = {}, []
+    for scored in trainer.scored_for(row):
+        path = record_path(out, record_name(scored.label, trainer.config["fusion"], row.key))
+        if not path.is_file():
+            return None
+        try:
+            record = read_record(path)
+        except RecordError:
+            return None  # unreadable: train the row again and overwrite it
+        if (record.get("identity") or {}).get("hash") != identity(row, trainer, resolved, scored)["hash"]:
+            return None
+        scores[scored.label] = {int(run["seed"]): dict(run["scores"]) for run in record["per_seed"]}
+        paths.append(path)
+    return scores, paths
+
+
 def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
     """Write the record (and predictions) of every scored track of ``row``; returns their paths."""
     written = []
@@ -131,6 +180,6 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
             timings={"train_seconds_total": float(sum(results[s].seconds for s in per_seed_scores))},
             protocol={"name": resolved.protocol.name, "version": resolved.protocol.version,
                       "departures": resolved.departures},
-            extra=extra)
+            identity=identity(row, trainer, resolved, scored), extra=extra)
         written.append(write_record(record, out, predictions=predictions))
     return written

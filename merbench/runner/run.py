@@ -14,6 +14,7 @@ metrics, strategies, encoders and fusions all come from the registry and the con
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
 import json
@@ -90,6 +91,7 @@ class RunResult:
     ranking: dict[str, list[str]] | None
     timings: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # row key -> why it could not be trained
 
 
 def run(config: Mapping[str, Any] | None = None, *, config_path: str | Path | None = None,
@@ -153,28 +155,27 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
     manager.hook.merbench_run_start(run={"config": config, "dataset": dataset, "out": out, "tracks": tracks})
 
     # -- training, scoring, one record per (track, row) as soon as the row is done ------------------
-    from merbench.runner.records import write_row_records
-
     t = time.perf_counter()
-    records: list[Path] = []
     trainer = RowTrainer(config, dataset, sets, groups, scored, split_features, modality_of)
     rows = build_rows(config, None)
     feature_rows = [r for r in rows if r.kind == "feature"]
-    for row in feature_rows if config["unimodal"] or config["topn"] else ():  # top-N ranks the features alone
-        trainer.train(row)
-        records += write_row_records(row, trainer, resolved, out)
-    ranking = None
-    if config["topn"]:
-        group = next(iter(groups.values()))
-        ranking = rank_features({r.key: float(np.mean([res.baseline[group.selection] for res in r.cv[group.name].values()]))
-                                 for r in feature_rows}, {r.key: r.modalities[0] for r in feature_rows})
-        rows = feature_rows + [r for r in build_rows(config, ranking) if r.kind == "combination"]
-    for row in rows:
-        if row.kind == "combination":
-            trainer.train(row)
-            records += write_row_records(row, trainer, resolved, out)
-    if not config["unimodal"]:
-        rows = [r for r in rows if r.kind == "combination"]
+    progress_of = RowProgress(out, resolved, trainer, needs_training=any(t.evaluate for t in tracks) or config["topn"])
+    with progress_of.interrupts():
+        for row in feature_rows if config["unimodal"] or config["topn"] else ():  # top-N ranks the features alone
+            progress_of.run(row)
+        ranking = None
+        if config["topn"]:
+            group = next(iter(groups.values()))
+            ranking = rank_features({r.key: float(np.mean([res.baseline[group.selection]
+                                                           for res in r.cv[group.name].values()]))
+                                     for r in feature_rows}, {r.key: r.modalities[0] for r in feature_rows})
+            rows = feature_rows + [r for r in build_rows(config, ranking) if r.kind == "combination"]
+        combinations = [r for r in rows if r.kind == "combination"]
+        for row in combinations:
+            progress_of.run(row, last=row is combinations[-1])
+    records = progress_of.records
+    notes += progress_of.notes
+    rows = [r for r in rows if r.scores] if config["unimodal"] else [r for r in rows if r.kind == "combination"]
     timings["training"] = time.perf_counter() - t
 
     # -- tracks scored by their own code, on the trained rows ---------------------------------------
@@ -190,9 +191,75 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
         timings[track.name] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     result = RunResult(config, resolved.protocol.as_dict(), resolved.departures, out, rows, scored, records, outcomes,
-                       ranking, timings, notes)
+                       ranking, timings, notes, progress_of.failed)
     manager.hook.merbench_run_finish(run=result, records=[json.loads(Path(p).read_text()) for p in records])
     return result
+
+
+class RowProgress:
+    """Trains rows one by one, writing each row's records as soon as it is done, so that nothing
+    finished is lost: a row whose records are already in ``out`` under the same identity hash (an
+    earlier, interrupted or identical run) is read back instead of trained; a row that fails is
+    reported with its cause while the others go on; an interrupt says what is done and how to resume."""
+
+    def __init__(self, out: Path, resolved: Any, trainer: "RowTrainer", *, needs_training: bool) -> None:
+        self.out, self.resolved, self.trainer = out, resolved, trainer
+        #: an evaluate-hook track reads the last row's trained models, Top-N every feature row's
+        self.needs_training = needs_training
+        self.records: list[Path] = []
+        self.notes: list[str] = []
+        self.failed: dict[str, str] = {}
+        self.done = self.resumed = 0
+
+    def run(self, row: Row, *, last: bool = False) -> None:
+        from merbench.runner.records import finished_scores, write_row_records
+
+        must_train = self.needs_training and (last or row.kind == "feature")
+        finished = None if must_train else finished_scores(row, self.trainer, self.resolved, self.out)
+        if finished is not None:
+            row.scores, paths = finished
+            self.records += paths
+            self.resumed += 1
+            log.info("%s: finished in an earlier run (same identity); its records are kept", row.key)
+        else:
+            try:
+                self.trainer.train(row)
+            except (ValueError, RuntimeError, KeyError, OSError) as exc:
+                self.failed[row.key] = " ".join(str(exc).split()) or type(exc).__name__
+                log.error("%s failed: %s; the other rows go on", row.key, self.failed[row.key])
+                return
+            self.records += write_row_records(row, self.trainer, self.resolved, self.out)
+        self.done += 1
+
+    @contextlib.contextmanager
+    def interrupts(self):
+        """On Ctrl-C or SIGTERM: one line saying how many rows finished, where their records are, how to resume."""
+        import signal
+
+        def terminate(signum, frame):
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, terminate) if _main_thread() else None
+        try:
+            yield
+        except KeyboardInterrupt:
+            log.error("interrupted: %d row(s) finished and their %d record(s) are in %s; run the same command "
+                      "with --out %s to resume (finished rows are read back, not trained again)",
+                      self.done, len(self.records), self.out, self.out)
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+        if self.resumed:
+            self.notes.append(f"{self.resumed} row(s) read back from {self.out} (finished earlier, same identity)")
+        if self.failed:
+            self.notes += [f"row {key} failed: {why}" for key, why in self.failed.items()]
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _check_writable(out: Path) -> None:
@@ -411,15 +478,18 @@ class RowTrainer:
                 trials = sample_trials(self.space, self.config["trials"], seed)
                 supervised = cross_validate(train, build, trials, config=train_config, seed=seed, test_tables=tests)
                 row.cv.setdefault(group.name, {})[seed] = supervised
-                for s in (s for s in self.scored if s.group == group.name):
+                for s in (s for s in self.scored_for(row) if s.group == group.name):
                     result = supervised
                     if s.strategy != s.track.strategies[0]:
-                        if self.config["strategy_rows"] != "all" and row.kind != "combination":
-                            continue
                         result = self._strategy(s, train, tests, tables, build, trials, train_config, seed,
                                                 supervised, row)
                     row.results.setdefault(s.label, {})[seed] = result
                     row.scores.setdefault(s.label, {})[seed] = self.score(s.track, tables, result)
+
+    def scored_for(self, row: Row) -> list[Scored]:
+        """The scored columns ``row`` gets: a track's further strategies only on the rows ``strategy_rows`` names."""
+        return [s for s in self.scored if s.strategy == s.track.strategies[0]
+                or self.config["strategy_rows"] == "all" or row.kind == "combination"]
 
     def _strategy(self, s: Scored, train, tests, tables, build, trials, train_config, seed, supervised, row):
         strategy = plugins.create("strategy", s.strategy, **self.config["strategy_params"].get(s.strategy, {}))

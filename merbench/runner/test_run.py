@@ -79,3 +79,47 @@ def test_an_unwritable_out_folder_fails_before_any_work(tmp_path, monkeypatch):
     with pytest.raises(RunError, match="cannot write the run's records there"):
         run({"dataset": "demo:tiny", "out": str(blocked / "out")}, progress=False)
     assert not (tmp_path / "cache").exists()  # nothing was generated or extracted
+
+
+@pytest.mark.slow
+def test_a_rerun_with_the_same_out_reads_finished_rows_back_and_an_interrupt_keeps_them(tiny_demo, tmp_path, monkeypatch):
+    from merbench.runner import run as run_module
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    config = {"dataset": str(tiny_demo), "encoders": {"audio": ["egemaps"], "visual": ["fer-mini-xception"]},
+              "tracks": ["trainval", "semi"], "trials": 1, "seeds": [0], "epochs": 2,
+              "search_space": {"hidden_dim": [16], "lr": [1e-3], "dropout": [0.2]}, "out": str(tmp_path / "out")}
+    first = run(config, progress=False)
+    tables = {r.key: r.scores for r in first.rows}
+
+    trained = []
+    original = run_module.RowTrainer.train
+    monkeypatch.setattr(run_module.RowTrainer, "train", lambda self, row: (trained.append(row.key), original(self, row)))
+    again = run(config, progress=False)
+    assert trained == [] and {r.key: r.scores for r in again.rows} == tables
+    assert sorted(p.name for p in again.records) == sorted(p.name for p in first.records)
+    assert any("read back" in note for note in again.notes)
+
+    # a changed config is another identity: every row trains again
+    run({**config, "epochs": 3}, progress=False)
+    assert trained == ["egemaps", "fer-mini-xception", "A+V"]
+
+    # interrupted during the second row: the first row's records stay, the resumed run trains only the rest
+    out2 = tmp_path / "out2"
+    calls = []
+
+    def interrupt_second(self, row):
+        calls.append(row.key)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, row)
+
+    monkeypatch.setattr(run_module.RowTrainer, "train", interrupt_second)
+    with pytest.raises(KeyboardInterrupt):
+        run({**config, "out": str(out2)}, progress=False)
+    assert {p.name for p in out2.glob("*.json")} == {"trainval-attention-egemaps.json", "semi-attention-egemaps.json"}
+    trained.clear()
+    monkeypatch.setattr(run_module.RowTrainer, "train", lambda self, row: (trained.append(row.key), original(self, row)))
+    resumed = run({**config, "out": str(out2)}, progress=False)
+    assert trained == ["fer-mini-xception", "A+V"]
+    assert {r.key: r.scores for r in resumed.rows} == tables
