@@ -95,3 +95,22 @@ def test_the_scorable_metrics_are_the_trainers():
         selection_score(np.zeros((2, 3)), name)
     with pytest.raises(ValueError):
         selection_score(np.zeros((2, 3)), "acc")
+
+
+def test_encoder_params_reach_the_encoder_and_the_protocol_pooling_only_where_offered():
+    from merbench.runner.run import encoder_params, pooling_departures
+
+    config = build_config({"encoders": {"audio": ["chinese-hubert-base"], "text": ["minilm-l6-v2"]},
+                           "encoder_params": {"chinese-hubert-base": {"checkpoint": "/models/hubert"}}})
+    assert encoder_params(config, "chinese-hubert-base") == {"pooling": "baseline", "checkpoint": "/models/hubert"}
+    assert encoder_params(config, "minilm-l6-v2") == {}  # it offers merbench's pooling only
+    assert [d["field"] for d in pooling_departures(config)] == ["pooling (minilm-l6-v2)"]
+
+
+def test_encoder_param_flag_groups_pairs_by_encoder():
+    from click.testing import CliRunner
+
+    from merbench.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["run", "--encoder-param", "nocolon", "--no-progress"])
+    assert result.exit_code != 0 and "expected NAME:key=value" in result.output
