@@ -159,7 +159,8 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
     trainer = RowTrainer(config, dataset, sets, groups, scored, split_features, modality_of)
     rows = build_rows(config, None)
     feature_rows = [r for r in rows if r.kind == "feature"]
-    progress_of = RowProgress(out, resolved, trainer, needs_training=any(t.evaluate for t in tracks) or config["topn"])
+    progress_of = RowProgress(out, resolved, trainer, last_row_trained=any(t.evaluate for t in tracks),
+                              feature_rows_trained=bool(config["topn"]))
     with progress_of.interrupts():
         for row in feature_rows if config["unimodal"] or config["topn"] else ():  # top-N ranks the features alone
             progress_of.run(row)
@@ -202,10 +203,11 @@ class RowProgress:
     earlier, interrupted or identical run) is read back instead of trained; a row that fails is
     reported with its cause while the others go on; an interrupt says what is done and how to resume."""
 
-    def __init__(self, out: Path, resolved: Any, trainer: "RowTrainer", *, needs_training: bool) -> None:
+    def __init__(self, out: Path, resolved: Any, trainer: "RowTrainer", *, last_row_trained: bool,
+                 feature_rows_trained: bool) -> None:
         self.out, self.resolved, self.trainer = out, resolved, trainer
         #: an evaluate-hook track reads the last row's trained models, Top-N every feature row's
-        self.needs_training = needs_training
+        self.last_row_trained, self.feature_rows_trained = last_row_trained, feature_rows_trained
         self.records: list[Path] = []
         self.notes: list[str] = []
         self.failed: dict[str, str] = {}
@@ -214,7 +216,7 @@ class RowProgress:
     def run(self, row: Row, *, last: bool = False) -> None:
         from merbench.runner.records import finished_scores, write_row_records
 
-        must_train = self.needs_training and (last or row.kind == "feature")
+        must_train = (self.last_row_trained and last) or (self.feature_rows_trained and row.kind == "feature")
         finished = None if must_train else finished_scores(row, self.trainer, self.resolved, self.out)
         if finished is not None:
             row.scores, paths = finished
