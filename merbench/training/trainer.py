@@ -37,17 +37,12 @@ from merbench.training.data import FeatureTable
 from merbench.training.ensemble import VmapEnsemble, make_ensemble
 from merbench.training.metrics import COMBINED_MSE_WEIGHT, batched_waf_acc
 from merbench.training.optim import StackedAdam
+from merbench.util.device import resolve_device
 
 #: columns of :attr:`JobResult.history`
 HISTORY_COLUMNS = ("waf", "acc", "mse")
 #: cap on floats gathered per evaluation chunk (models x samples x input dims)
 _EVAL_CHUNK_FLOATS = 2 ** 25
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 @dataclass(frozen=True)
@@ -95,7 +90,7 @@ class VectorisedTrainer:
         self.epochs = epochs
         self.batch_size = batch_size
         self.weight_decay = weight_decay
-        self.device = resolve_device(device)
+        self.device = torch.device(resolve_device(device))
         self.select = select
         self.seed = seed
         self.progress = progress
