@@ -38,6 +38,7 @@ from merbench.training.ensemble import VmapEnsemble, make_ensemble
 from merbench.training.metrics import COMBINED_MSE_WEIGHT, batched_waf_acc
 from merbench.training.optim import StackedAdam
 from merbench.util.device import resolve_device
+from merbench.util.padding import pad_sequences
 
 #: columns of :attr:`JobResult.history`
 HISTORY_COLUMNS = ("waf", "acc", "mse")
@@ -294,10 +295,5 @@ class VectorisedTrainer:
 
 
 def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(s) for s in index_sets)
-    index = torch.zeros(len(index_sets), width, dtype=torch.long, device=device)
-    valid = torch.zeros(len(index_sets), width, dtype=torch.bool, device=device)
-    for i, s in enumerate(index_sets):
-        index[i, : len(s)] = torch.as_tensor(s, device=device)
-        valid[i, : len(s)] = True
-    return index, valid
+    index, valid = pad_sequences(index_sets, dtype=np.int64)
+    return torch.as_tensor(index, device=device), torch.as_tensor(valid, device=device)
