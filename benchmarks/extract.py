@@ -75,6 +75,7 @@ def main() -> None:
 
     from merbench.cache import extract, load_features
     from merbench.datasets import open_dataset
+    from merbench.util.env import environment
 
     dataset = open_dataset(args.dataset)
     names = [s.name for s in dataset.iter_all() if s.audio is not None or s.video is not None][: args.clips]
@@ -103,8 +104,8 @@ def main() -> None:
         "encoder": args.encoder, "params": params, "baseline_params": baseline_params, "clips": len(timed),
         "one_at_a_time_s": round(loop_s, 2), "batched_s": round(batched_s, 2),
         "one_at_a_time_clips_per_s": round(len(timed) / loop_s, 2), "batched_clips_per_s": round(len(timed) / batched_s, 2),
-        "ratio": round(loop_s / batched_s, 2), "max_abs_diff": max_diff, "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "ratio": round(loop_s / batched_s, 2), "max_abs_diff": max_diff,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "environment": environment(),
     }
     print(json.dumps(result))
 
