@@ -28,17 +28,6 @@ from pathlib import Path
 import numpy as np
 
 
-def _params(pairs):
-    out = {}
-    for pair in pairs or []:
-        key, _, value = pair.partition("=")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
-
-
 def build_encoder(name: str, workdir: Path, params: dict):
     from merbench import plugins
 
@@ -76,15 +65,16 @@ def main() -> None:
     from merbench.cache import extract, load_features
     from merbench.datasets import open_dataset
     from merbench.util.env import environment
+    from merbench.util.params import parse_pairs
 
     dataset = open_dataset(args.dataset)
     names = [s.name for s in dataset.iter_all() if s.audio is not None or s.video is not None][: args.clips]
     with tempfile.TemporaryDirectory(prefix="merbench-bench-") as tmp:
         tmp = Path(tmp)
         os.environ["MERBENCH_CACHE"] = str(tmp / "cache")  # a cold cache, outside the user's
-        params = _params(args.param)
+        params = parse_pairs(args.param or ())
         encoder = build_encoder(args.encoder, tmp, params)
-        baseline_params = {**params, **_params(args.baseline_param)}
+        baseline_params = {**params, **parse_pairs(args.baseline_param or ())}
         loop_encoder = build_encoder(args.encoder, tmp, baseline_params)
         loop_encoder.load("cpu")
         # warm-ups (weights loaded, first calls done) on the first two clips; both runs then time the rest

@@ -13,19 +13,9 @@ from pathlib import Path
 
 import click
 
+from merbench.cli.options import parse_params
 
-def _params(pairs: tuple[str, ...]) -> dict:
-    """``key=value`` pairs; values are JSON when they parse (numbers, true, lists), else strings."""
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{pair!r}: expected key=value, e.g. --param max_new_tokens=32", param_hint="--param")
-        try:
-            params[key] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key] = value
-    return params
+PARAM_EXAMPLE = "max_new_tokens=32"
 
 
 def _console():
@@ -76,7 +66,7 @@ def describe(dataset_spec, reader, split, describer, params, limit, original_sub
     console = _console()
     dataset = open_dataset(dataset_spec, reader=reader)
     samples = dataset.samples(split)[: limit if limit else None]
-    model = plugins.create("describer", describer, **_params(params))
+    model = plugins.create("describer", describer, **parse_params(params, example=PARAM_EXAMPLE))
     requests = describe_requests(model, samples, english_subtitles=not original_subtitles)
     with console.status(f"describing {len(requests)} clips with {describer}"):
         texts, stats = describe_cached(model, requests, cache=GenerationCache(cache_path) if cache_path else None)
@@ -114,7 +104,8 @@ def extract(descriptions, extractor, params, max_new_tokens, out, cache_path):
                 rows.append((str(row["name"]), str(row["description"])))
             except (json.JSONDecodeError, KeyError, TypeError):
                 raise click.ClickException(f"{descriptions}:{line_no}: expected a JSON object with 'name' and 'description'")
-    model = plugins.create("describer", extractor, **{"max_new_tokens": max_new_tokens, **_params(params)})
+    params = {"max_new_tokens": max_new_tokens, **parse_params(params, example=PARAM_EXAMPLE)}
+    model = plugins.create("describer", extractor, **params)
     requests = [DescribeRequest(name=name, prompt=extract_prompt(text)) for name, text in rows]
     with console.status(f"extracting labels from {len(requests)} descriptions"):
         answers, stats = describe_cached(model, requests, cache=GenerationCache(cache_path) if cache_path else None)
@@ -252,7 +243,8 @@ def track(dataset_spec, reader, split, describer, params, groupers, seeds, limit
 
     console = _console()
     dataset = open_dataset(dataset_spec, reader=reader)
-    rows = run_ov_track(dataset, describer=None if describer == "none" else describer, describer_params=_params(params),
+    rows = run_ov_track(dataset, describer=None if describer == "none" else describer,
+                        describer_params=parse_params(params, example=PARAM_EXAMPLE),
                         grouper=list(groupers) or None, seeds=seeds, out=out, split=split, limit=limit,
                         cache=cache_path, progress=True)
     console.print(format_table(rows))
