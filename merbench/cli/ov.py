@@ -232,7 +232,8 @@ def score(predictions, truth, dataset_spec, reader, split, groupers, grouping, p
 @click.option("--param", "params", multiple=True, help="Describer parameter key=value (repeatable).")
 @click.option("--grouper", "groupers", multiple=True,
               help="file, offline, llm (repeatable); default: the dataset's shipped grouping if any, and offline.")
-@click.option("--seed", "seeds", multiple=True, type=int, default=(0, 1, 2), show_default=True)
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Number of seeds, run as 0..K-1 (the Random baseline's draws); scores are mean ± std over them.")
 @click.option("--limit", type=int, default=None, help="Only the first N clips of the split (every row on the same clips).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write result records here.")
 @cache_option
@@ -245,7 +246,7 @@ def track(dataset_spec, reader, split, describer, params, groupers, seeds, limit
     dataset = open_dataset(dataset_spec, reader=reader)
     rows = run_ov_track(dataset, describer=None if describer == "none" else describer,
                         describer_params=parse_params(params, example=PARAM_EXAMPLE),
-                        grouper=list(groupers) or None, seeds=seeds, out=out, split=split, limit=limit,
+                        grouper=list(groupers) or None, seeds=range(seeds), out=out, split=split, limit=limit,
                         cache=cache_path, progress=True)
     console.print(format_table(rows))
     for row in rows:
