@@ -28,17 +28,6 @@ from pathlib import Path
 import numpy as np
 
 
-def _params(pairs):
-    out = {}
-    for pair in pairs or []:
-        key, _, value = pair.partition("=")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
-
-
 def build_encoder(name: str, workdir: Path, params: dict):
     from merbench import plugins
 
@@ -75,15 +64,17 @@ def main() -> None:
 
     from merbench.cache import extract, load_features
     from merbench.datasets import open_dataset
+    from merbench.util.env import environment
+    from merbench.util.params import parse_pairs
 
     dataset = open_dataset(args.dataset)
     names = [s.name for s in dataset.iter_all() if s.audio is not None or s.video is not None][: args.clips]
     with tempfile.TemporaryDirectory(prefix="merbench-bench-") as tmp:
         tmp = Path(tmp)
         os.environ["MERBENCH_CACHE"] = str(tmp / "cache")  # a cold cache, outside the user's
-        params = _params(args.param)
+        params = parse_pairs(args.param or ())
         encoder = build_encoder(args.encoder, tmp, params)
-        baseline_params = {**params, **_params(args.baseline_param)}
+        baseline_params = {**params, **parse_pairs(args.baseline_param or ())}
         loop_encoder = build_encoder(args.encoder, tmp, baseline_params)
         loop_encoder.load("cpu")
         # warm-ups (weights loaded, first calls done) on the first two clips; both runs then time the rest
@@ -103,8 +94,8 @@ def main() -> None:
         "encoder": args.encoder, "params": params, "baseline_params": baseline_params, "clips": len(timed),
         "one_at_a_time_s": round(loop_s, 2), "batched_s": round(batched_s, 2),
         "one_at_a_time_clips_per_s": round(len(timed) / loop_s, 2), "batched_clips_per_s": round(len(timed) / batched_s, 2),
-        "ratio": round(loop_s / batched_s, 2), "max_abs_diff": max_diff, "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "ratio": round(loop_s / batched_s, 2), "max_abs_diff": max_diff,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "environment": environment(),
     }
     print(json.dumps(result))
 

@@ -28,6 +28,7 @@ def main() -> None:
     from merbench.datasets import open_dataset
     from merbench.ov.generation_cache import GenerationCache
     from merbench.ov.track import describe_and_extract
+    from merbench.util.env import environment
 
     dataset = open_dataset(args.dataset)
     samples = dataset.samples("ov")[: args.limit]
@@ -45,7 +46,7 @@ def main() -> None:
             results[run] = {"seconds": round(seconds, 2), "clips_per_second": round(len(samples) / seconds, 3),
                             **{step: s.as_dict() for step, s in stats.items()},
                             "empty_predictions": sum(1 for v in predictions.values() if not v)}
-    print(json.dumps(results, indent=2))
+    print(json.dumps({**results, "environment": environment()}, indent=2))
 
 
 if __name__ == "__main__":

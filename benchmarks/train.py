@@ -39,6 +39,7 @@ minutes, and bracketing the baseline keeps both sides under the same conditions.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -172,6 +173,8 @@ def main() -> None:
     from merbench.training.folds import baseline_folds
     from merbench.training.protocol import TrainConfig, cross_validate
     from merbench.training.search import MER2024_SPACE, sample_trials
+    from merbench.util.env import environment
+    from merbench.util.stats import summarize
 
     # warm-up, so neither side pays one-off imports (torch.optim pulls torch._dynamo) in its timing
     warm = synthetic(60, 99)
@@ -212,15 +215,16 @@ def main() -> None:
                                    for r in range(1, args.noise_runs + 1)]
             inside = min(reruns) <= waf <= max(reruns)
             print(f"seed {seed}: baseline-style CV WAF over {len(reruns)} torch seeds {min(reruns):.4f}..{max(reruns):.4f} "
-                  f"(sd {np.std(reruns, ddof=1):.4f}); merbench {waf:.4f} {'inside' if inside else 'OUTSIDE'} that range",
+                  f"(sd {summarize(reruns)['std']:.4f}); merbench {waf:.4f} {'inside' if inside else 'OUTSIDE'} that range",
                   flush=True)
     arr = np.array(rows)
+    base, ours = summarize(arr[:, 3]), summarize(arr[:, 4])
     print(f"mean over {args.seeds} seeds: speed-up {arr[:, 1].sum() / arr[:, 2].sum():.1f}x; CV WAF baseline-style "
-          f"{arr[:, 3].mean():.4f}±{arr[:, 3].std(ddof=1) if len(arr) > 1 else 0:.4f}, merbench "
-          f"{arr[:, 4].mean():.4f}±{arr[:, 4].std(ddof=1) if len(arr) > 1 else 0:.4f} "
+          f"{base['mean']:.4f}±{base['std']:.4f}, merbench {ours['mean']:.4f}±{ours['std']:.4f} "
           f"({args.train} Train&Val, {args.pool} pool, {args.semi} SEMI; {args.trials} trials x 5 folds, "
           f"{args.epochs} epochs, {args.threads} threads, "
           f"baseline evaluation: {args.baseline_eval})")
+    print(f"environment: {json.dumps(environment(), sort_keys=True)}")
 
 
 if __name__ == "__main__":

@@ -22,16 +22,15 @@ class CatalogError(ValueError):
 def load_catalog(path: str | Path = CATALOG_PATH) -> dict[str, Any]:
     """Read and validate the catalog."""
     import jsonschema
-    import yaml
+
+    from merbench.util.schema import first_error
+    from merbench.util.yamlfile import read_yaml
 
     p = Path(path)
-    data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        e = errors[0]
-        where = "/".join(str(x) for x in e.path) or "(root)"
-        raise CatalogError(f"{p}: {where}: {e.message}")
+    data = read_yaml(p, CatalogError, what="catalog")
+    problem = first_error(jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))), data)
+    if problem:
+        raise CatalogError(f"{p}: {problem}")
     names = [e["name"] for e in data["encoders"]]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

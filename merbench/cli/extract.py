@@ -7,15 +7,7 @@ import time
 
 import click
 
-
-def parse_params(pairs: tuple[str, ...], option: str = "--param") -> dict:
-    """``key=value`` pairs (:func:`merbench.util.params.parse_pairs`) as click parameters."""
-    from merbench.util.params import parse_pairs
-
-    try:
-        return parse_pairs(pairs, example=f"{option} max_frames=32")
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
+from merbench.cli.options import parse_params
 
 
 @click.command()

@@ -13,19 +13,9 @@ from pathlib import Path
 
 import click
 
+from merbench.cli.options import parse_params
 
-def _params(pairs: tuple[str, ...]) -> dict:
-    """``key=value`` pairs; values are JSON when they parse (numbers, true, lists), else strings."""
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{pair!r}: expected key=value, e.g. --param max_new_tokens=32", param_hint="--param")
-        try:
-            params[key] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key] = value
-    return params
+PARAM_EXAMPLE = "max_new_tokens=32"
 
 
 def _console():
@@ -76,7 +66,7 @@ def describe(dataset_spec, reader, split, describer, params, limit, original_sub
     console = _console()
     dataset = open_dataset(dataset_spec, reader=reader)
     samples = dataset.samples(split)[: limit if limit else None]
-    model = plugins.create("describer", describer, **_params(params))
+    model = plugins.create("describer", describer, **parse_params(params, example=PARAM_EXAMPLE))
     requests = describe_requests(model, samples, english_subtitles=not original_subtitles)
     with console.status(f"describing {len(requests)} clips with {describer}"):
         texts, stats = describe_cached(model, requests, cache=GenerationCache(cache_path) if cache_path else None)
@@ -114,7 +104,8 @@ def extract(descriptions, extractor, params, max_new_tokens, out, cache_path):
                 rows.append((str(row["name"]), str(row["description"])))
             except (json.JSONDecodeError, KeyError, TypeError):
                 raise click.ClickException(f"{descriptions}:{line_no}: expected a JSON object with 'name' and 'description'")
-    model = plugins.create("describer", extractor, **{"max_new_tokens": max_new_tokens, **_params(params)})
+    params = {"max_new_tokens": max_new_tokens, **parse_params(params, example=PARAM_EXAMPLE)}
+    model = plugins.create("describer", extractor, **params)
     requests = [DescribeRequest(name=name, prompt=extract_prompt(text)) for name, text in rows]
     with console.status(f"extracting labels from {len(requests)} descriptions"):
         answers, stats = describe_cached(model, requests, cache=GenerationCache(cache_path) if cache_path else None)
@@ -241,7 +232,8 @@ def score(predictions, truth, dataset_spec, reader, split, groupers, grouping, p
 @click.option("--param", "params", multiple=True, help="Describer parameter key=value (repeatable).")
 @click.option("--grouper", "groupers", multiple=True,
               help="file, offline, llm (repeatable); default: the dataset's shipped grouping if any, and offline.")
-@click.option("--seed", "seeds", multiple=True, type=int, default=(0, 1, 2), show_default=True)
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Number of seeds, run as 0..K-1 (the Random baseline's draws); scores are mean ± std over them.")
 @click.option("--limit", type=int, default=None, help="Only the first N clips of the split (every row on the same clips).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write result records here.")
 @cache_option
@@ -252,8 +244,9 @@ def track(dataset_spec, reader, split, describer, params, groupers, seeds, limit
 
     console = _console()
     dataset = open_dataset(dataset_spec, reader=reader)
-    rows = run_ov_track(dataset, describer=None if describer == "none" else describer, describer_params=_params(params),
-                        grouper=list(groupers) or None, seeds=seeds, out=out, split=split, limit=limit,
+    rows = run_ov_track(dataset, describer=None if describer == "none" else describer,
+                        describer_params=parse_params(params, example=PARAM_EXAMPLE),
+                        grouper=list(groupers) or None, seeds=range(seeds), out=out, split=split, limit=limit,
                         cache=cache_path, progress=True)
     console.print(format_table(rows))
     for row in rows:

@@ -51,8 +51,8 @@ def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion,
     the dataset's challenge protocol (MER2024 for the demo) with the demo's small budget; every
     departure from the protocol is printed above the tables.
     """
-    from merbench.cli.extract import parse_params
     from merbench.cli.console import console_for_tables, errors_as_one_line
+    from merbench.cli.options import parse_params
     from merbench.runner.report import print_report
     from merbench.runner.run import run as run_job
 

@@ -99,3 +99,11 @@ def test_ov_describe_extract_score_with_a_tiny_lm_on_the_demo(tiny_demo, tiny_ca
     assert set(scores) == {"file", "offline"}
     # only 4 clips were described: the other OV samples are reported, never silently skipped
     assert any("no prediction; scored as an empty prediction" in p for p in scores["file"]["problems"])
+
+
+def test_ov_track_seeds_is_a_count_like_run(tiny_demo, tmp_path):
+    result = CliRunner().invoke(ov, ["track", "--dataset", str(tiny_demo), "--describer", "none", "--grouper", "file",
+                                     "--seeds", "2", "--limit", "4", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    random_row = json.loads(next(tmp_path.glob("*andom*.json")).read_text())
+    assert random_row["seeds"] == [0, 1]

@@ -24,6 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from merbench.contracts.encoder import Encoder, EncoderOutput
+from merbench.util.padding import pad_sequences
 
 SAMPLE_RATE = 16000
 HOP = 160
@@ -93,9 +94,7 @@ class FasterWhisperEncoder(Encoder):
                     states[i] = out[k]
         lengths = np.array([min(len(w), WINDOW_SECONDS * SAMPLE_RATE) for w in batch])
         lengths = np.minimum(-(-lengths // (2 * HOP)), [len(s) for s in states]).astype(np.int64)
-        hidden = np.zeros((len(batch), int(lengths.max()), states[0].shape[-1]), np.float32)
-        for i, s in enumerate(states):
-            hidden[i, : lengths[i]] = s[: lengths[i]]
+        hidden, _ = pad_sequences([s[:n] for s, n in zip(states, lengths)])
         return EncoderOutput(hidden_states=[hidden], lengths=lengths)
 
     def fingerprint(self) -> dict[str, Any]:

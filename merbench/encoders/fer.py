@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from merbench.contracts.encoder import Encoder, EncoderOutput
+from merbench.util.padding import pad_sequences
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 SIDE = 64
@@ -63,11 +64,7 @@ class FerMiniXceptionEncoder(Encoder):
                 for track in batch for face in track]
         faces = ((np.stack(grey).astype(np.float32) / 255.0 - 0.5) * 2.0)[..., None]
         probs = self._run(faces)
-        hidden = np.zeros((len(batch), int(lengths.max()), len(CLASSES)), np.float32)
-        start = 0
-        for i, n in enumerate(lengths):
-            hidden[i, :n] = probs[start:start + n]
-            start += n
+        hidden, _ = pad_sequences(np.split(probs, np.cumsum(lengths)[:-1]))
         return EncoderOutput(hidden_states=[hidden], lengths=lengths)
 
     def fingerprint(self) -> dict[str, Any]:

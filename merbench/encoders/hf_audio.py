@@ -35,6 +35,7 @@ import numpy as np
 
 from merbench.contracts.encoder import EncoderOutput
 from merbench.encoders.hf import HFEncoder, checkpoint_path
+from merbench.util.padding import pad_sequences
 
 MIN_SAMPLES = 400  # the conv front-end's receptive field (25 ms at 16 kHz)
 
@@ -147,9 +148,5 @@ def _pad(items: list[list[np.ndarray]]) -> EncoderOutput:
     """Items of L arrays (T_i, D) -> L arrays (B, T, D) padded to the longest, with the T_i as lengths."""
     n_layers = len(items[0])
     lengths = np.array([len(item[0]) for item in items], np.int64)
-    dim = items[0][0].shape[-1]
-    hidden = [np.zeros((len(items), int(lengths.max()), dim), np.float32) for _ in range(n_layers)]
-    for i, item in enumerate(items):
-        for layer in range(n_layers):
-            hidden[layer][i, : lengths[i]] = item[layer]
+    hidden = [pad_sequences([item[layer] for item in items])[0] for layer in range(n_layers)]
     return EncoderOutput(hidden_states=hidden, lengths=lengths)

@@ -34,6 +34,7 @@ import numpy as np
 
 from merbench.contracts.encoder import EncoderOutput
 from merbench.encoders.hf import HFEncoder, checkpoint_path
+from merbench.util.padding import pad_sequences
 
 TEXT_FIELDS = ("subtitle", "subtitle_en")
 #: the baseline's probe sentence (no spaces): its tokenisation shows which special tokens to cut
@@ -133,10 +134,9 @@ class HFTextEncoder(HFEncoder):
             items.append([(h[0] if self.batch_axis == 0 else h[:, 0])[start:end].float().cpu().numpy() for h in hidden])
         n_layers, dim = self.layers_dim
         lengths = np.array([0 if item is None else len(item[0]) for item in items], np.int64)
-        hidden = [np.zeros((len(batch), max(1, int(lengths.max())), dim), np.float32) for _ in range(n_layers)]
-        for i, item in enumerate(items):
-            for layer in range(n_layers if item is not None else 0):
-                hidden[layer][i, : lengths[i]] = item[layer]
+        empty = np.zeros((0, dim), np.float32)
+        hidden = [pad_sequences([empty if item is None else item[layer] for item in items], min_length=1)[0]
+                  for layer in range(n_layers)]
         return EncoderOutput(hidden_states=hidden, lengths=lengths)
 
     def _encode_merbench(self, batch: list[str]) -> EncoderOutput:
@@ -153,11 +153,7 @@ class HFTextEncoder(HFEncoder):
         with torch.inference_mode():
             hidden = self.model(**inputs, output_hidden_states=True).hidden_states
         lengths = keep.sum(dim=1).numpy().astype(np.int64)
-        packed = []
-        for layer in hidden:
-            layer = layer.float().cpu().numpy()
-            out = np.zeros((len(batch), max(1, int(lengths.max())), layer.shape[-1]), np.float32)
-            for i in range(len(batch)):
-                out[i, : lengths[i]] = layer[i, keep[i].numpy()]
-            packed.append(out)
+        keep = keep.numpy()
+        packed = [pad_sequences([layer[i, keep[i]] for i in range(len(batch))], min_length=1)[0]
+                  for layer in (h.float().cpu().numpy() for h in hidden)]
         return EncoderOutput(hidden_states=packed, lengths=lengths)

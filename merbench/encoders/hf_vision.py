@@ -40,6 +40,7 @@ import numpy as np
 
 from merbench.contracts.encoder import EncoderOutput
 from merbench.encoders.hf import HFEncoder, checkpoint_path
+from merbench.util.padding import pad_sequences
 
 FRAME_BATCH = 64
 
@@ -123,12 +124,9 @@ class ImageEncoder(HFEncoder):
         vectors = np.concatenate([self._embed(frames[s:s + self.frame_batch])
                                   for s in range(0, len(frames), self.frame_batch)])
         lengths = np.array([len(f) for f in batch], np.int64)
-        hidden = np.zeros((vectors.shape[1], len(batch), int(lengths.max()), vectors.shape[2]), np.float32)
-        start = 0
-        for i, n in enumerate(lengths):
-            hidden[:, i, :n] = vectors[start:start + n].transpose(1, 0, 2)
-            start += n
-        return EncoderOutput(hidden_states=list(hidden), lengths=lengths)
+        items = np.split(vectors, np.cumsum(lengths)[:-1])
+        hidden = [pad_sequences([item[:, layer] for item in items])[0] for layer in range(vectors.shape[1])]
+        return EncoderOutput(hidden_states=hidden, lengths=lengths)
 
 
 class VideoMAEEncoder(HFEncoder):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from merbench.contracts.encoder import Encoder, EncoderOutput
+from merbench.util.padding import pad_sequences
 
 N_LANDMARKS = 478
 INSTALL = "mediapipe-face-mesh needs the optional extra: pip install 'merbench[mediapipe]' (mediapipe==0.10.21)"
@@ -50,9 +51,7 @@ class FaceMeshEncoder(Encoder):
                     points.append(np.array([[m.x, m.y, m.z] for m in marks], np.float32).reshape(-1))
             tracks.append(np.stack(points) if points else np.zeros((0, N_LANDMARKS * 3), np.float32))
         lengths = np.array([len(t) for t in tracks], np.int64)
-        hidden = np.zeros((len(batch), max(1, int(lengths.max())), N_LANDMARKS * 3), np.float32)
-        for i, t in enumerate(tracks):
-            hidden[i, : len(t)] = t
+        hidden, _ = pad_sequences(tracks, min_length=1)
         return EncoderOutput(hidden_states=[hidden], lengths=lengths)
 
     def fingerprint(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from merbench.contracts.encoder import Encoder, EncoderOutput
+from merbench.util.padding import pad_sequences
 
 FEATURE_SETS = ("eGeMAPSv02", "ComParE_2016", "IS09", "IS10", "IS11", "IS12", "IS13", "GeMAPSv01b", "emobase")
 
@@ -56,9 +57,7 @@ class OpenSmileEncoder(Encoder):
             self.load()
         feats = list(self._pool.map(self._one, batch))
         lengths = np.array([len(f) for f in feats], np.int64)
-        out = np.zeros((len(feats), max(1, int(lengths.max())), feats[0].shape[1]), np.float32)
-        for i, f in enumerate(feats):
-            out[i, : len(f)] = f
+        out, _ = pad_sequences(feats, min_length=1)
         return EncoderOutput(hidden_states=[out], lengths=lengths)
 
     def fingerprint(self) -> dict[str, Any]:

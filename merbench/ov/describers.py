@@ -20,16 +20,9 @@ from typing import Any, Sequence
 
 from merbench import paths
 from merbench.contracts.describer import DescribeRequest, Describer
+from merbench.util.device import resolve_device
 
 _MEDIA = ("audio", "video")
-
-
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def _folder_revision(folder: Path) -> str:

@@ -21,6 +21,7 @@ from merbench.ov.generation_cache import GenerationCache, GenerationStats, descr
 from merbench.ov.labels import parse_labels
 from merbench.ov.prompts import PROMPT_VERSION, describe_prompt, extract_prompt
 from merbench.ov.scoring import score_openset
+from merbench.util.stats import summarize
 
 METRICS = ("ov-avg", "ov-accuracy", "ov-recall")
 
@@ -40,10 +41,8 @@ class OVRow:
     record_path: str | None = None
 
     def summary(self, metric: str) -> tuple[float, float]:
-        values = [run["scores"][metric] for run in self.per_seed]
-        mean = sum(values) / len(values)
-        std = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0.0
-        return mean, std
+        s = summarize(run["scores"][metric] for run in self.per_seed)
+        return s["mean"], s["std"]
 
     def as_dict(self) -> dict[str, Any]:
         row: dict[str, Any] = {"model": self.model, "L": "text" in self.inputs,

@@ -12,61 +12,17 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import platform
 import re
-import subprocess
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 RECORD_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
 
-#: Distributions whose versions every record carries (when installed).
-_TRACKED_PACKAGES = ("merbench", "torch", "transformers", "numpy", "scikit-learn", "h5py", "opensmile",
-                     "av", "faster-whisper", "pluggy")
-
 
 class RecordError(ValueError):
     """A record does not match the schema; the message names the field."""
-
-
-@lru_cache(maxsize=1)
-def _git_sha() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def environment() -> dict[str, Any]:
-    """Python, platform, hardware and the versions of the packages that change numbers."""
-    packages = {}
-    for name in _TRACKED_PACKAGES:
-        try:
-            packages[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    env: dict[str, Any] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "packages": packages,
-    }
-    import os
-
-    env["cpu_count"] = os.cpu_count()
-    try:  # torch is a dependency, but the record must not fail for the lack of a GPU query
-        import torch
-
-        env["torch_threads"] = torch.get_num_threads()
-        env["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    except ImportError:
-        env["cuda"] = None
-    return env
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:
@@ -127,10 +83,12 @@ def build_record(
     if main_metric not in scores:
         raise RecordError(f"main metric {main_metric!r} is not among the scored metrics {metrics}")
     from merbench import __version__
+    from merbench.util.env import environment
 
+    env = environment()
     record = {
         "version": RECORD_VERSION,
-        "merbench": {"version": __version__, "git_sha": _git_sha()},
+        "merbench": {"version": __version__, "git_sha": env.pop("git_sha")},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "track": track,
         "name": name or track,
@@ -146,7 +104,7 @@ def build_record(
         "samples": dict(samples or {"scored": 0}),
         "predictions": None,
         "timings": dict(timings or {}),
-        "environment": environment(),
+        "environment": env,
         "extra": dict(extra or {}),
     }
     return json.loads(json.dumps(record, default=_jsonable))

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from merbench.training.data import FeatureError, FeatureTable, label_indices
+from merbench.util.padding import pad_sequences
 
 #: frame-level fusions see at most this many evenly spaced frames per clip
 MAX_FRAMES = 32
@@ -75,17 +76,12 @@ def load_split(dataset: Any, split: str, encoders: Sequence[str], *, frames: boo
 
 
 def _frames_to_padded(seqs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    dim = next((s.shape[1] for s in seqs if s.ndim == 2 and s.shape[0]), None)
-    if dim is None:
+    if not any(s.ndim == 2 and len(s) for s in seqs):
         raise FeatureError("every clip has an empty frame-level feature sequence; nothing to train on")
-    out = np.zeros((len(seqs), MAX_FRAMES, dim), np.float32)
-    mask = np.zeros((len(seqs), MAX_FRAMES), np.float32)
-    for i, s in enumerate(seqs):
-        if len(s) > MAX_FRAMES:
-            s = s[np.linspace(0, len(s) - 1, MAX_FRAMES).round().astype(int)]
-        out[i, : len(s)] = s
-        mask[i, : len(s)] = 1.0
-    mask[:, 0] = np.maximum(mask[:, 0], 1.0)  # an empty sequence attends to one zero frame, like the baseline's zero vector
+    seqs = [s[np.linspace(0, len(s) - 1, MAX_FRAMES).round().astype(int)] if len(s) > MAX_FRAMES else s for s in seqs]
+    out, valid = pad_sequences(seqs, length=MAX_FRAMES)
+    mask = valid.astype(np.float32)
+    mask[:, 0] = 1.0  # an empty sequence attends to one zero frame, like the baseline's zero vector
     return out, mask
 
 

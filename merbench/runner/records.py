@@ -9,7 +9,7 @@ import numpy as np
 
 from merbench import EMOTIONS, plugins
 from merbench.results.record import build_record, write_record
-from merbench.training.strategies import softmax
+from merbench.util.probs import softmax
 
 
 def encoder_components(row, trainer, feature_sets) -> list[dict[str, Any]]:

@@ -520,7 +520,7 @@ class RowTrainer:
     def probabilities(self, row: Row, track: Track) -> dict[int, dict[str, list[float]]]:
         """Per seed, ``name -> class probabilities`` of ``row``'s classifier in ``track``'s CV group:
         out-of-fold for the train split's samples, fold-averaged for the track's test split."""
-        from merbench.training.strategies import softmax
+        from merbench.util.probs import softmax
 
         group = self.groups[group_name(track, self.config)]
         train_sf = self.split_features[group.train]

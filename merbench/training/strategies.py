@@ -14,6 +14,7 @@ import numpy as np
 from merbench.contracts.strategy import Strategy
 from merbench.training.data import FeatureTable
 from merbench.training.protocol import CVResult
+from merbench.util.probs import softmax
 
 POOL = "unlabeled"
 
@@ -24,12 +25,6 @@ class Supervised(Strategy):
 
     def fit(self, trainer: Any, labeled: FeatureTable, unlabeled: FeatureTable | None = None) -> CVResult:
         return trainer(labeled)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def class_thresholds(logits: np.ndarray, labels: np.ndarray, quantile: float, num_classes: int) -> np.ndarray:

@@ -37,17 +37,13 @@ from merbench.training.data import FeatureTable
 from merbench.training.ensemble import VmapEnsemble, make_ensemble
 from merbench.training.metrics import COMBINED_MSE_WEIGHT, batched_waf_acc
 from merbench.training.optim import StackedAdam
+from merbench.util.device import resolve_device
+from merbench.util.padding import pad_sequences
 
 #: columns of :attr:`JobResult.history`
 HISTORY_COLUMNS = ("waf", "acc", "mse")
 #: cap on floats gathered per evaluation chunk (models x samples x input dims)
 _EVAL_CHUNK_FLOATS = 2 ** 25
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 @dataclass(frozen=True)
@@ -95,7 +91,7 @@ class VectorisedTrainer:
         self.epochs = epochs
         self.batch_size = batch_size
         self.weight_decay = weight_decay
-        self.device = resolve_device(device)
+        self.device = torch.device(resolve_device(device))
         self.select = select
         self.seed = seed
         self.progress = progress
@@ -299,10 +295,5 @@ class VectorisedTrainer:
 
 
 def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(s) for s in index_sets)
-    index = torch.zeros(len(index_sets), width, dtype=torch.long, device=device)
-    valid = torch.zeros(len(index_sets), width, dtype=torch.bool, device=device)
-    for i, s in enumerate(index_sets):
-        index[i, : len(s)] = torch.as_tensor(s, device=device)
-        valid[i, : len(s)] = True
-    return index, valid
+    index, valid = pad_sequences(index_sets, dtype=np.int64)
+    return torch.as_tensor(index, device=device), torch.as_tensor(valid, device=device)
