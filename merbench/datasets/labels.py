@@ -31,7 +31,10 @@ def parse_valence(value: object) -> float | None:
     """A valence in [-5, 5]; ``None`` for blanks, NaN and the files' -10 marker; ``ValueError`` otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    v = float(value)
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"valence {_short(value)} is not a number") from None
     if math.isnan(v) or v == NO_VALENCE:
         return None
     if not -5.0 <= v <= 5.0:
@@ -39,16 +42,23 @@ def parse_valence(value: object) -> float | None:
     return v
 
 
+def _short(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def parse_label_list(text: str) -> tuple[str, ...]:
     """Open-vocabulary labels from a CSV cell: ``"a, b"`` or a Python/JSON list literal; lower-cased."""
     import ast
 
-    text = (text or "").strip()
+    text = str(text or "").strip()
     if text.startswith("["):
         try:
             items = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             items = text.strip("[]").split(",")
+        if not isinstance(items, (list, tuple, set)):
+            items = [items]
     else:
         items = text.replace("，", ",").split(",")
     return tuple(dict.fromkeys(str(x).strip().strip("'\"").lower() for x in items if str(x).strip().strip("'\"")))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 from merbench.contracts.dataset import Sample
 from merbench.datasets.labels import parse_label_list
 from merbench.datasets.table import TableDataset
+from merbench.util.textfile import TOO_DEEP, json_problem, read_text
 
 COLUMNS = ("name", "video", "audio", "faces", "subtitle", "subtitle_en", "label", "valence", "split", "ov_labels")
 #: Separator of several splits in one ``split`` cell, e.g. ``trainval;ov``.
@@ -29,6 +31,10 @@ class ManifestDataset(TableDataset):
         rows = self._load(path)
         splits: dict[str, list[str]] = {}
         for line, row in rows:
+            if not isinstance(row, dict):
+                self._problem("error", f"{path}:{line}", f"a row must be a JSON object, got {type(row).__name__}",
+                              "write one {\"name\": ...} object per line")
+                continue
             source = f"{path}:{line}"
             name = str(row.get("name") or "").strip()
             if not name:
@@ -41,9 +47,13 @@ class ManifestDataset(TableDataset):
             if row.get("label") not in (None, "") and label is None:
                 continue
             ov = row.get("ov_labels")
+            try:
+                media = {key: self._path(row.get(key)) for key in ("video", "audio", "faces")}
+            except ValueError as exc:
+                self._problem("error", source, f"sample {name}: {exc}", "fix the media path")
+                continue
             sample = Sample(
-                name,
-                video=self._path(row.get("video")), audio=self._path(row.get("audio")), faces=self._path(row.get("faces")),
+                name, **media,
                 subtitle=_text(row.get("subtitle")), subtitle_en=_text(row.get("subtitle_en")), label=label,
                 valence=self._valence(row.get("valence"), name, source),
                 ov_labels=(tuple(ov) if isinstance(ov, list) else parse_label_list(ov)) if ov else None,
@@ -65,20 +75,25 @@ class ManifestDataset(TableDataset):
             raise FileNotFoundError(f"{path}: manifest not found")
         if path.suffix.lower() == ".jsonl":
             rows = []
-            for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for i, text in enumerate(read_text(path).splitlines(), start=1):
                 if not text.strip():
                     continue
                 try:
                     rows.append((i, json.loads(text)))
-                except json.JSONDecodeError as exc:
-                    self._problem("error", f"{path}:{i}", f"invalid JSON ({exc.msg})", "fix or remove the line")
+                except (ValueError, *TOO_DEEP) as exc:  # ValueError: also a number over the int digit limit
+                    self._problem("error", f"{path}:{i}", f"invalid JSON ({json_problem(exc)})", "fix or remove the line")
             return rows
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            return [(i, {k.strip(): v for k, v in row.items() if k}) for i, row in enumerate(csv.DictReader(f), start=2)]
+        reader = csv.DictReader(io.StringIO(read_text(path, encoding="utf-8-sig"), newline=""))
+        try:
+            return [(reader.line_num, {k.strip(): v for k, v in row.items() if k}) for row in reader]
+        except csv.Error as exc:
+            raise ValueError(f"{path}:{reader.line_num}: not a CSV manifest ({exc})") from None
 
     def _path(self, value: object) -> Path | None:
         if value in (None, ""):
             return None
+        if "\x00" in str(value):
+            raise ValueError(f"media path {str(value)[:40]!r} holds a NUL byte")
         p = Path(str(value)).expanduser()
         return p if p.is_absolute() else (self.root / p).resolve()
 

@@ -10,6 +10,7 @@ reader prefers from then on.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 from typing import Mapping
@@ -18,6 +19,7 @@ import numpy as np
 
 from merbench.contracts.dataset import Sample
 from merbench.datasets.table import TableDataset, index_videos
+from merbench.util.textfile import read_text
 
 LABELS_NPZ = "label-6way.npz"
 #: The pickle-free copy of ``label-6way.npz`` (``corpus,name,emo,val`` rows in the npz's order).
@@ -80,16 +82,23 @@ def read_label_csv(path: str | Path) -> Corpora:
     """The corpora of a ``label-6way.csv`` written by :func:`write_label_csv`."""
     path = Path(path)
     corpora: Corpora = {}
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+    reader = csv.DictReader(io.StringIO(read_text(path, encoding="utf-8-sig"), newline=""))
+    try:
         missing = [c for c in LABELS_CSV_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise ValueError(f"missing column(s) {', '.join(missing)}; it has {', '.join(reader.fieldnames or []) or 'none'}")
+            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}; it has {', '.join(reader.fieldnames or []) or 'none'}")
         for row in reader:
+            if any(row[c] is None for c in LABELS_CSV_COLUMNS):
+                raise ValueError(f"{path}:{reader.line_num}: a row needs the {len(LABELS_CSV_COLUMNS)} cells {','.join(LABELS_CSV_COLUMNS)}")
             entry: dict = {"emo": row["emo"]}
             if row["val"].strip():
-                entry["val"] = float(row["val"])
+                try:
+                    entry["val"] = float(row["val"])
+                except ValueError:
+                    raise ValueError(f"{path}:{reader.line_num}: field val: {row['val'][:40]!r} is not a number") from None
             corpora.setdefault(row["corpus"], {})[row["name"]] = entry
+    except csv.Error as exc:
+        raise ValueError(f"{path}:{reader.line_num}: not a CSV label file ({exc})") from None
     return corpora
 
 
@@ -154,7 +163,7 @@ class ProcessedDataset(TableDataset):
             try:
                 corpora = read_label_csv(csv_path)
             except (ValueError, OSError, csv.Error) as exc:
-                self._problem("error", csv_path, f"cannot read ({exc})",
+                self._problem("error", csv_path, f"cannot read ({str(exc).removeprefix(f'{csv_path}: ')})",
                               f"re-write it with `merbench data convert {self.root} --allow-pickle`")
                 return csv_path, {}
             if npz_path.is_file() and npz_path.stat().st_mtime > csv_path.stat().st_mtime:

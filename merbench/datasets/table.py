@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from merbench.contracts.dataset import Dataset, Problem, Sample
 from merbench.datasets.labels import normalise_emotion, parse_label_list, parse_valence
+from merbench.util.textfile import TOO_DEEP, json_problem, read_text
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm")
 
@@ -83,15 +85,30 @@ class TableDataset(Dataset):
         if not path.is_file():
             self._problem("error", path, "file not found", f"is {self.root} the {self.name} root?")
             return []
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
+        try:
+            text = read_text(path, encoding="utf-8-sig")
+        except ValueError as exc:
+            self._problem("error", path, str(exc).removeprefix(f"{path}: "), "save the file as UTF-8")
+            return []
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
             header = [h.strip() for h in (reader.fieldnames or [])]
             missing = [c for c in required if c not in header]
             if missing:
                 self._problem("error", path, f"missing column(s) {', '.join(missing)}; it has {', '.join(header) or 'none'}",
                               "use the release's original file, or rename the columns")
                 return []
-            return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+            rows = []
+            for row in reader:
+                extra = row.pop(None, None)  # cells beyond the header
+                if extra:
+                    self._problem("warning", f"{path}:{reader.line_num}", f"{len(extra)} cell(s) beyond the header ignored",
+                                  "quote cells that hold commas")
+                rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
+            return rows
+        except csv.Error as exc:
+            self._problem("error", f"{path}:{reader.line_num}", f"not a CSV file ({exc})", "use the release's original file")
+            return []
 
     def _read_labels(self, path: Path, split: str, name_column: str = "name", label_column: str = "discrete",
                      valence_column: str = "valence") -> list[str]:

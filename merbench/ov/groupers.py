@@ -22,6 +22,7 @@ from merbench.ov.generation_cache import GenerationCache, describe_cached
 from merbench.ov.labels import parse_groups
 from merbench.ov.prompts import PROMPT_VERSION, group_prompt
 from merbench.ov.scoring import OFFICIAL, NotAList, parse_grouping_string
+from merbench.util.textfile import TOO_DEEP, json_problem, read_text
 
 Grouping = dict[str, list[list[str]]]
 
@@ -89,23 +90,24 @@ def read_grouping(path: str | Path, *, parse: str = OFFICIAL, allow_pickle: bool
                 add(Path(member).stem, _npy_string(archive.read(member), where, allow_pickle), where)
         return out
     if suffix == ".jsonl":
-        for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for line, text in enumerate(read_text(path).splitlines(), start=1):
             if not text.strip():
                 continue
             try:
                 row = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{line}: not JSON ({exc.msg})") from None
-            key = next((k for k in ("groups", "grouping", "synonyms") if k in row), None)
-            if "name" not in row or key is None:
-                raise ValueError(f"{path}:{line}: needs 'name' and 'groups' keys, found {sorted(row)}")
+            except (ValueError, *TOO_DEEP) as exc:  # ValueError: also a number over the int digit limit
+                raise ValueError(f"{path}:{line}: not JSON ({json_problem(exc)})") from None
+            key = next((k for k in ("groups", "grouping", "synonyms") if k in row), None) if isinstance(row, dict) else None
+            if key is None or "name" not in row:
+                found = sorted(row) if isinstance(row, dict) else type(row).__name__
+                raise ValueError(f"{path}:{line}: needs 'name' and 'groups' keys, found {found}")
             add(str(row["name"]), row[key], f"{path}:{line}")
         return out
     if suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+            data = json.loads(read_text(path))
+        except (ValueError, *TOO_DEEP) as exc:  # ValueError: also a number over the int digit limit
+            raise ValueError(f"{path}: not JSON ({json_problem(exc)} at line {getattr(exc, 'lineno', 1)})") from None
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a JSON object {{name: [[label, ...], ...]}}")
         for name, value in data.items():

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any, Collection, Mapping, Sequence
 
 from merbench.contracts.metric import Metric
+from merbench.util.textfile import TOO_DEEP, json_problem, read_text
 
 Groups = Sequence[Sequence[str]]
 
@@ -267,7 +269,7 @@ def read_label_file(path: str | Path, *, parse: str = OFFICIAL) -> LabelFile:
             out.problems.append(f"{where}: sample {name}: {exc}; not scored as labels")
 
     if suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as fh:
+        with io.StringIO(read_text(path, encoding="utf-8-sig"), newline="") as fh:
             reader = csv.DictReader(fh)
             columns = reader.fieldnames or []
             key = next((k for k in _LABEL_KEYS if k in columns), None)
@@ -277,14 +279,14 @@ def read_label_file(path: str | Path, *, parse: str = OFFICIAL) -> LabelFile:
                 add(row["name"], row[key], f"{path}:{reader.line_num}")
         return out
     if suffix == ".jsonl":
-        with path.open(encoding="utf-8") as fh:
+        with io.StringIO(read_text(path)) as fh:
             for line, text in enumerate(fh, start=1):
                 if not text.strip():
                     continue
                 try:
                     row = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{line}: not JSON ({exc.msg}); each line must be one JSON object") from None
+                except (ValueError, *TOO_DEEP) as exc:  # ValueError: also a number over the int digit limit
+                    raise ValueError(f"{path}:{line}: not JSON ({json_problem(exc)}); each line must be one JSON object") from None
                 key = next((k for k in _LABEL_KEYS if k in row), None) if isinstance(row, dict) else None
                 if key is None or "name" not in row:
                     found = sorted(row) if isinstance(row, dict) else type(row).__name__
@@ -293,9 +295,9 @@ def read_label_file(path: str | Path, *, parse: str = OFFICIAL) -> LabelFile:
         return out
     if suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+            data = json.loads(read_text(path))
+        except (ValueError, *TOO_DEEP) as exc:  # ValueError: also a number over the int digit limit
+            raise ValueError(f"{path}: not JSON ({json_problem(exc)} at line {getattr(exc, 'lineno', 1)})") from None
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a JSON object {{name: [labels]}}")
         for name, value in data.items():

@@ -95,7 +95,10 @@ def resolve(layers: Sequence[Layer], *, dataset_protocol: str | None = None,
     if name is None:
         raise ConfigError("run config: no protocol given and the dataset names none; set protocol: <name> "
                           f"(registered: {', '.join(plugins.get_registry().names('protocol'))})")
-    protocol = plugins.create("protocol", name)
+    try:
+        protocol = plugins.create("protocol", name)
+    except plugins.UnknownComponentError as exc:
+        raise ConfigError(f"run config: field protocol: {exc.args[0]}") from None
     stack: list[Layer] = [("defaults", defaults()), (f"protocol {protocol.name}", dict(protocol.settings))]
     if dataset_defaults:
         stack.append((f"{dataset_name} defaults", dict(dataset_defaults)))

@@ -14,13 +14,13 @@ from typing import Any, Iterable
 def parse_value(text: str) -> Any:
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, too deep, or a number over the int digit limit
         pass
     import yaml
 
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):  # as above
         return text
     return text if value is None and text.strip() else value
 

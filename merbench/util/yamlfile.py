@@ -22,4 +22,8 @@ def read_yaml(path: str | Path, error: type[Exception] = ValueError, *, what: st
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
-        raise error(f"{file}{line}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+        raise error(f"{file}{line}: not valid YAML ({getattr(exc, 'problem', None) or str(exc).splitlines()[0]})") from None
+    except (RecursionError, MemoryError):
+        raise error(f"{file}: not valid YAML (nested too deeply)") from None
+    except ValueError as exc:  # a value PyYAML's constructors reject, e.g. an int over Python's digit limit
+        raise error(f"{file}: not valid YAML ({str(exc).split(':')[0]})") from None
