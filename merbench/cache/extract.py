@@ -60,9 +60,7 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
     if isinstance(encoder, str) and encoder.startswith(IMPORT_PREFIX):
         if encoder_params:
             raise ValueError(f"{encoder}: imported features take no encoder parameters (got {sorted(encoder_params)})")
-        identity = {"name": encoder, "source": "import"}
-        key = cache_key(identity, dataset.manifest_hash(), corruption)
-        return Resolved(encoder, None, key, FeatureStore(store_path(encoder, key_digest(key)), key), "last")
+        return resolve_import(dataset, encoder, read_import_provenance(dataset, encoder))
     if isinstance(encoder, str):
         from merbench.plugins import get
 
@@ -79,6 +77,49 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
     key = cache_key(identity, dataset.manifest_hash(), corruption)
     store = FeatureStore(store_path(name, key_digest(key)), key)
     return Resolved(name, component, key, store, getattr(component, "default_layers", "last"))
+
+
+def _import_pointer(dataset: Dataset, encoder: str) -> Path:
+    """Where ``merbench cache import`` notes what ``encoder`` (``import:<name>``) holds for ``dataset``:
+    beside the stores, named by the key of the name alone (the content is not known before reading it)."""
+    base = cache_key({"name": encoder, "source": "import"}, dataset.manifest_hash(), getattr(dataset, "corruption", None))
+    return store_path(encoder, key_digest(base)).with_suffix(".import.json")
+
+
+def read_import_provenance(dataset: Dataset, encoder: str) -> dict | None:
+    """``{"folder", "content_sha256"}`` of the last import of ``encoder`` for ``dataset``; None if never imported."""
+    import json
+
+    pointer = _import_pointer(dataset, encoder)
+    try:
+        data = json.loads(pointer.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise CacheError(f"{pointer}: unreadable ({exc}); re-run `merbench cache import --replace`") from None
+    return {"folder": str(data["folder"]), "content_sha256": str(data["content_sha256"])}
+
+
+def write_import_provenance(dataset: Dataset, encoder: str, provenance: dict) -> Path:
+    """Note ``provenance`` as what ``encoder`` now holds for ``dataset`` (atomic replace)."""
+    import json
+
+    pointer = _import_pointer(dataset, encoder)
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pointer.with_name(pointer.name + ".tmp")
+    tmp.write_text(json.dumps(provenance, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, pointer)
+    return pointer
+
+
+def resolve_import(dataset: Dataset, encoder: str, provenance: dict | None) -> Resolved:
+    """Imported features: their identity names the source folder and the content hash of the
+    imported files (``fingerprint``), so the cache key, and records, change with the content."""
+    identity: dict[str, Any] = {"name": encoder, "source": "import"}
+    if provenance is not None:
+        identity["fingerprint"] = dict(provenance)
+    key = cache_key(identity, dataset.manifest_hash(), getattr(dataset, "corruption", None))
+    return Resolved(encoder, None, key, FeatureStore(store_path(encoder, key_digest(key)), key), "last")
 
 
 def _unique(names: Iterable[str]) -> list[str]:

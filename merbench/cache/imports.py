@@ -4,15 +4,21 @@ Each ``.npy`` holds ``(D,)`` (utterance level, FEATDIR ending ``UTT``) or ``(T, 
 ``FRA``). They are stored under the encoder name ``import:<FEATDIR>`` for this dataset, pooled as
 one layer (the mean over T for frame-level arrays, whose frames are kept too), so
 ``load_features(dataset, "import:<FEATDIR>", names)`` gives back exactly what the folder holds.
+
+Provenance: the import notes the folder it came from and a sha256 over the imported files (names
+and bytes, sorted by name); :func:`merbench.cache.extract.resolve` puts both into the encoder
+identity (its ``fingerprint``), so the cache key, and every record made from the features, name
+them, and a re-import of other content is another key.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 
-from merbench.cache.extract import IMPORT_PREFIX, resolve
+from merbench.cache.extract import IMPORT_PREFIX, resolve, resolve_import, write_import_provenance
 from merbench.cache.store import CacheError
 from merbench.contracts.dataset import Dataset
 
@@ -38,13 +44,16 @@ def import_features(dataset: Dataset, folder: str | Path, name: str | None = Non
     if unknown:
         raise CacheError(f"{folder / (unknown[0] + '.npy')}: {len(unknown)} files name no sample of the dataset "
                          f"({dataset.root}); point --dataset at the corpus these features came from")
-    resolved = resolve(dataset, encoder_name)
-    store = resolved.store
-    if store.exists():
+    earlier = resolve(dataset, encoder_name).store
+    if earlier.exists():
         if not replace:
-            raise CacheError(f"{store.path}: {encoder_name} is already imported for this dataset; pass replace=True (--replace)")
-        for path in store.files():
+            raise CacheError(f"{earlier.path}: {encoder_name} is already imported for this dataset; pass replace=True (--replace)")
+        for path in earlier.files():
             path.unlink()
+    provenance = {"folder": str(folder.resolve()), "content_sha256": content_hash(files)}
+    store = resolve_import(dataset, encoder_name, provenance).store
+    for path in store.files():  # a half-written import of this same content
+        path.unlink()
     store.source = f"import:{folder.resolve()}"
     dim = None
     with store.writing():
@@ -70,4 +79,15 @@ def import_features(dataset: Dataset, folder: str | Path, name: str | None = Non
                     frames.append(arr[:, None, :])
             store.write_batch(names, np.stack(pooled), lengths, frames)
         store.compact()
+    write_import_provenance(dataset, encoder_name, provenance)
     return encoder_name
+
+
+def content_hash(files: list[Path]) -> str:
+    """sha256 over the imported files, sorted by name: each one's name, size and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.name):
+        data = path.read_bytes()
+        digest.update(path.name.encode("utf-8") + b"\0" + len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()

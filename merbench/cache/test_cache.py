@@ -157,3 +157,27 @@ def test_stored_file_carries_key_and_environment(wav_dataset):
     with h5py.File(path) as f:
         assert '"manifest_hash"' in f.attrs["key"] and f.attrs["key_digest"].startswith(path.stem)
         assert "python" in f.attrs["environment"]
+
+
+def test_import_identity_names_folder_and_content_hash(wav_dataset, tmp_path):
+    from merbench.cache import resolve
+    from merbench.cache.imports import content_hash
+
+    rng = np.random.default_rng(4)
+    one, two = tmp_path / "a" / "feat_UTT", tmp_path / "b" / "feat_UTT"
+    for folder in (one, two):
+        folder.mkdir(parents=True)
+        for n in wav_dataset.names:
+            np.save(folder / f"{n}.npy", rng.standard_normal(8).astype(np.float32))
+    first = resolve(wav_dataset, import_features(wav_dataset, one, "first")).key["encoder"]
+    second = resolve(wav_dataset, import_features(wav_dataset, two, "second")).key["encoder"]
+    assert first["fingerprint"] == {"folder": str(one.resolve()), "content_sha256": content_hash(sorted(one.glob("*.npy")))}
+    assert first["fingerprint"]["content_sha256"] != second["fingerprint"]["content_sha256"]
+    # the same name, replaced by other content: another identity and cache key, and the new content is read
+    before = resolve(wav_dataset, "import:first")
+    import_features(wav_dataset, two, "first", replace=True)
+    after = resolve(wav_dataset, "import:first")
+    assert after.key["encoder"]["fingerprint"] == {"folder": str(two.resolve()), "content_sha256": second["fingerprint"]["content_sha256"]}
+    assert after.key != before.key and not before.store.exists() and after.store.exists()
+    np.testing.assert_array_equal(load_features(wav_dataset, "import:first", wav_dataset.names),
+                                  load_features(wav_dataset, "import:second", wav_dataset.names))

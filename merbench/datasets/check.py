@@ -10,18 +10,20 @@ from merbench.contracts.dataset import Dataset, Problem, Sample
 EXPECTED_RATE = 16000
 
 
-def check_samples(dataset: Dataset, deep: bool = False) -> list[Problem]:
+def check_samples(dataset: Dataset, deep: bool = False, allow_no_media: bool = False) -> list[Problem]:
     """One :class:`Problem` per missing or unreadable file, wrong audio format or empty subtitle.
 
     The quick check reads headers only; ``deep`` decodes every clip (what extraction will do).
+    ``allow_no_media``: a sample without any media is no problem (a features-only dataset, which
+    reports that once itself).
     """
     problems: list[Problem] = []
     for sample in dataset.iter_all():
-        problems += check_sample(sample, deep=deep)
+        problems += check_sample(sample, deep=deep, allow_no_media=allow_no_media)
     return problems
 
 
-def check_sample(sample: Sample, deep: bool = False) -> list[Problem]:
+def check_sample(sample: Sample, deep: bool = False, allow_no_media: bool = False) -> list[Problem]:
     from merbench.media import MediaError
 
     problems: list[Problem] = []
@@ -34,7 +36,7 @@ def check_sample(sample: Sample, deep: bool = False) -> list[Problem]:
             problems += check(sample, deep)
         except MediaError as exc:
             problems.append(Problem("error", exc.path, f"sample {sample.name}: {exc.problem}", exc.fix))
-    if sample.video is None and sample.audio is None and sample.faces is None:
+    if sample.video is None and sample.audio is None and sample.faces is None and not allow_no_media:
         problems.append(Problem("error", sample.name, "sample has no media at all", "check the media folders of the dataset"))
     if sample.subtitle is not None and not sample.subtitle.strip():
         problems.append(Problem("warning", sample.name, "empty subtitle", "allowed (no speech); `merbench transcribe` can fill it"))

@@ -191,6 +191,11 @@ class ProcessedDataset(TableDataset):
     def _attach_media(self) -> None:
         videos = index_videos(self.root / "video")
         audio_dir, face_dir, video_dir = self.root / "audio", self.root / "openface_face", self.root / "video"
+        if not any(d.is_dir() for d in (audio_dir, face_dir, video_dir)) and (self.root / "features").is_dir():
+            self.features_only = True
+            self._problem("warning", self.root, "no media: only imported features can be used; extraction will fail",
+                          "`merbench cache import ROOT/features/<FEAT> --dataset ROOT`, then "
+                          "`--encoder MODALITY=import:<FEAT>`; add video/ or audio/ to extract")
         for name in self._samples:
             fields = {}
             if video_dir.is_dir():

@@ -45,7 +45,11 @@ class TableDataset(Dataset):
         """Problems found while parsing, then per-sample media and subtitle problems."""
         from merbench.datasets.check import check_samples
 
-        return list(self._problems) + check_samples(self, deep=deep)
+        return list(self._problems) + check_samples(self, deep=deep, allow_no_media=self.features_only)
+
+    #: True for a layout with features (``features/``) and labels but no media at all: usable with
+    #: imported features only; the reader says so once instead of one error per sample
+    features_only = False
 
     # -- helpers for readers ---------------------------------------------------------------------
     def _problem(self, severity: str, path: str | Path, message: str, fix: str) -> None:

@@ -40,3 +40,40 @@ def test_demo_data_command_reuses_a_complete_corpus(tiny_demo):
     result = CliRunner().invoke(cli, ["demo-data", "--size", "tiny", "--out", str(tiny_demo)])
     assert result.exit_code == 0, result.output
     assert "MiB on disk" in " ".join(result.output.split())  # rich wraps at 80 columns, where depends on the path
+
+
+def write_features_only_layout(root, names=("s0", "s1", "s2", "s3"), unlabeled=("t0", "t1"), feat="feat_UTT", seed=0):
+    """A processed layout with ``label-6way.csv`` and ``features/<feat>/<name>.npy`` only (no media)."""
+    import csv
+
+    from merbench import EMOTIONS
+
+    rng = np.random.default_rng(seed)
+    (root / "features" / feat).mkdir(parents=True)
+    with (root / "label-6way.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["corpus", "name", "emo", "val"])
+        writer.writerows(["train_corpus", n, EMOTIONS[i % len(EMOTIONS)], ""] for i, n in enumerate(names))
+        writer.writerows(["test1_corpus", n, "neutral", ""] for n in unlabeled)
+    for n in (*names, *unlabeled):
+        np.save(root / "features" / feat / f"{n}.npy", rng.standard_normal(8).astype(np.float32))
+    return root
+
+
+def test_data_check_features_only_layout_warns_once(tmp_path):
+    root = write_features_only_layout(tmp_path / "feats")
+    result = CliRunner().invoke(cli, ["data", "check", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(("error:", "warning:"))]
+    no_media = [line for line in lines if "no media: only imported features can be used; extraction will fail" in line]
+    assert len(no_media) == 1 and not any(line.startswith("error:") for line in lines)
+    assert "0 error(s), 2 warning(s)" in result.output  # and the missing subtitles
+
+
+def test_data_check_without_media_or_features_still_errors_per_sample(tmp_path):
+    root = write_features_only_layout(tmp_path / "bare")
+    import shutil
+
+    shutil.rmtree(root / "features")
+    result = CliRunner().invoke(cli, ["data", "check", str(root)])
+    assert result.exit_code == 1 and result.output.count("sample has no media at all") == 6
