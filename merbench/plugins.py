@@ -195,9 +195,11 @@ class PluginManager:
 
     def _load_third_party(self) -> None:
         allow, deny = _env_list("MERBENCH_PLUGINS"), _env_list("MERBENCH_DISABLE_PLUGINS")
+        installed: set[str] = set()
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = _distribution_label(ep)
             dist_name = dist.split(" ")[0]
+            installed.update((ep.name, dist_name))
             if ep.name in deny or dist_name in deny:
                 continue
             if allow and ep.name not in allow and dist_name not in allow:
@@ -210,6 +212,10 @@ class PluginManager:
             if self.pm.is_registered(plugin):
                 continue
             self._register(plugin, ep.name, dist, builtin=False)
+        for name in sorted(allow - installed):  # a typo in the allow-list would otherwise silently load nothing
+            self._fail(name, "MERBENCH_PLUGINS",
+                       f"MERBENCH_PLUGINS names {name!r}, but no installed plugin has that entry point or distribution "
+                       f"name{_did_you_mean(name, installed)}; installed: {', '.join(sorted(installed)) or 'none'}")
 
     def _register(self, plugin: object, name: str, distribution: str, *, builtin: bool) -> bool:
         """``pm.register`` plus the checks pluggy leaves to the host; a plugin failing one is unregistered."""

@@ -60,7 +60,12 @@ def import_features(dataset: Dataset, folder: str | Path, name: str | None = Non
         for start in range(0, len(files), _BATCH):
             names, pooled, lengths, frames = [], [], [], []
             for p in files[start:start + _BATCH]:
-                arr = np.load(p, allow_pickle=False)
+                try:
+                    arr = np.load(p, allow_pickle=False)
+                except (ValueError, OSError, EOFError) as exc:
+                    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    raise CacheError(f"{p}: not a plain numpy array file ({reason}); re-save it with numpy.save "
+                                     "as a float array (no pickled objects)") from None
                 if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
                     raise CacheError(f"{p}: shape {arr.shape}; expected (D,) or (T, D)")
                 if dim is None:

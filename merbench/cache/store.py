@@ -297,6 +297,8 @@ class FeatureStore:
                         if name in seen and path == seen[name]:
                             problems.append(f"{path}: clip {name} stored twice")
                         seen.setdefault(name, path)
+            except CacheError as exc:  # _open's own one-line message names the file and the fix
+                problems.append(str(exc))
             except (OSError, KeyError, ValueError) as exc:
                 problems.append(f"{path}: unreadable ({type(exc).__name__}: {exc}); delete it and re-extract")
         if expected is not None:

@@ -78,10 +78,13 @@ def verify(target, dataset_spec):
         from merbench.datasets import open_dataset
 
         expected = [s.name for s in open_dataset(dataset_spec).iter_all()]
+    from merbench.cli.console import errors_as_one_line
+
     problems = []
     stores = _stores(target)
-    for store in stores:
-        problems += store.verify(expected)
+    with errors_as_one_line():
+        for store in stores:
+            problems += store.verify(expected)
     for line in problems:
         click.echo(line)
     if problems:
@@ -119,5 +122,8 @@ def import_(folder, dataset_spec, reader, name, replace):
     from merbench.cache import import_features
     from merbench.datasets import open_dataset
 
-    encoder = import_features(open_dataset(dataset_spec, reader=reader), folder, name, replace=replace)
+    from merbench.cli.console import errors_as_one_line
+
+    with errors_as_one_line():
+        encoder = import_features(open_dataset(dataset_spec, reader=reader), folder, name, replace=replace)
     click.echo(f"imported {folder} as encoder {encoder!r}")

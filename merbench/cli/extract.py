@@ -51,7 +51,9 @@ def extract(dataset_spec, reader, encoders, splits, device, batch_size, workers,
                                frames=frames, max_failed=max_failed, workers=workers, **encoder_params)
         except (ExtractionError, CacheError, ImportError, KeyError, ValueError, OSError) as exc:
             # one line per encoder; the other encoders still run and what finished stays cached
-            message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            message = " ".join((str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)).split())
+            if "trust_remote_code=True" in message:  # transformers' advice, in merbench's terms
+                message += " (merbench: review that code, then pass --param trust_remote_code=true)"
             errors.append(f"{name}: {message}")
             console.print(f"[red]error:[/] {name}: {message}", soft_wrap=True)
             continue

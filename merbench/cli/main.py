@@ -16,9 +16,12 @@ class PluginCommandGroup(click.Group):
     """A click group whose sub-commands come from the ``register_commands`` hook."""
 
     def _registry(self):
-        from merbench.plugins import get_registry
+        from merbench.plugins import PluginError, get_registry
 
-        return get_registry()
+        try:
+            return get_registry()
+        except PluginError as exc:  # MERBENCH_STRICT_PLUGINS=1 and a plugin failed: one line, not a traceback
+            raise click.ClickException(str(exc).splitlines()[0]) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return self._registry().names("command")

@@ -181,7 +181,10 @@ def score(predictions, truth, dataset_spec, reader, split, groupers, grouping, p
             samples = {m: files[m].samples for m in modes}
             grouper_problems = files[parse].problems
         else:  # a computed grouping depends on a sample's labels only: regroup the samples whose labels differ
-            grouper = plugins.create("grouper", name)
+            from merbench.cli.console import errors_as_one_line
+
+            with errors_as_one_line():
+                grouper = plugins.create("grouper", name)
             main, second = union(parse), union(other)
             groups = {parse: grouper.group(main)}
             grouper_problems = list(getattr(grouper, "problems", []))

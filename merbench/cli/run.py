@@ -75,7 +75,13 @@ def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion,
             overrides["tracks"] = list(dict.fromkeys(tracks))
         if seeds is not None:
             overrides["seeds"] = list(range(seeds))
-        result = run_job(overrides, config_path=config_path, progress=not no_progress)
+        try:
+            result = run_job(overrides, config_path=config_path, progress=not no_progress)
+        except KeyboardInterrupt:  # finished rows' records are on disk; a re-run reads them back
+            where = out or "the run's output folder"
+            click.echo(f"Interrupted: the finished rows' records stay in {where}; re-run the same command "
+                       "(same --out) to train only the rest", err=True)
+            raise SystemExit(130) from None
     print_report(result, console)
     if result.failed:
         raise click.ClickException(f"{len(result.failed)} row(s) could not be trained ({', '.join(result.failed)}); "

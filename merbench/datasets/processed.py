@@ -96,7 +96,11 @@ def read_label_csv(path: str | Path) -> Corpora:
                     entry["val"] = float(row["val"])
                 except ValueError:
                     raise ValueError(f"{path}:{reader.line_num}: field val: {row['val'][:40]!r} is not a number") from None
-            corpora.setdefault(row["corpus"], {})[row["name"]] = entry
+            corpus = corpora.setdefault(row["corpus"], {})
+            if row["name"] in corpus:
+                raise ValueError(f"{path}:{reader.line_num}: duplicate name {row['name']!r} in {row['corpus']}; "
+                                 "keep one row per sample")
+            corpus[row["name"]] = entry
     except csv.Error as exc:
         raise ValueError(f"{path}:{reader.line_num}: not a CSV label file ({exc})") from None
     return corpora
@@ -141,6 +145,10 @@ class ProcessedDataset(TableDataset):
             names = []
             for name, entry in corpora[key].items():
                 name = str(name)
+                if "/" in name or "\\" in name or name in ("", ".", ".."):  # media paths are built from names
+                    self._problem("error", labels, f"sample name {name[:60]!r} is not a plain file name",
+                                  "fix the row: a name is a clip's file stem, without '/', '\\' or '..'")
+                    continue
                 if split == "trainval":
                     label = self._label(entry.get("emo"), name, labels)
                     if label is None:
@@ -185,7 +193,7 @@ class ProcessedDataset(TableDataset):
         source = csv_path if csv_path.is_file() else npz_path
         if "train_corpus" not in corpora:
             self._problem("error", source, f"no train_corpus; it has {', '.join(corpora) or 'none'}",
-                          f"this is not a MER {LABELS_NPZ}")
+                          f"add the labelled training samples as corpus train_corpus")
         return source, {k: v for k, v in corpora.items() if isinstance(v, dict)}
 
     def _attach_media(self) -> None:

@@ -11,4 +11,19 @@ def first_error(validator: Any, instance: Any) -> str | None:
     if error is None:
         return None
     where = "/".join(str(p) for p in error.path) or "(root)"
-    return f"field {where}: {error.message}"
+    return f"field {where}: {error.message}{_did_you_mean(error)}"
+
+
+def _did_you_mean(error: Any) -> str:
+    """For an unexpected field: " (did you mean 'epochs'?)" when a declared field is close to it."""
+    import difflib
+
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return ""
+    known = list((error.schema or {}).get("properties", {}))
+    for key in error.instance:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            if close:
+                return f" (did you mean {close[0]!r}?)"
+    return ""
