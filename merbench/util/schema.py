@@ -11,7 +11,12 @@ def first_error(validator: Any, instance: Any) -> str | None:
     if error is None:
         return None
     where = "/".join(str(p) for p in error.path) or "(root)"
-    return f"field {where}: {error.message}{_did_you_mean(error)}"
+    return _one_line(f"field {where}: {error.message}{_did_you_mean(error)}")
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a field name may hold a newline) written as escapes, so the message stays one line."""
+    return "".join(repr(c)[1:-1] if c < " " else c for c in text)
 
 
 def _did_you_mean(error: Any) -> str:
