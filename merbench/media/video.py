@@ -60,7 +60,11 @@ def _decode(p: Path, wanted: np.ndarray | None) -> tuple[list[np.ndarray], int]:
     n = 0
     with av.open(str(p)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        # one decoding thread: FFmpeg's frame/slice threads are meant to be bit-exact, yet under CPU
+        # load a frame threaded like this came back different now and then (docs/determinism.md);
+        # callers decode many clips in parallel anyway (extraction's decoding threads, the worker pools)
+        stream.thread_type = "NONE"
+        stream.codec_context.thread_count = 1
         for frame in container.decode(stream):
             if size is None:
                 size = (frame.width, frame.height)

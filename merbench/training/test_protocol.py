@@ -79,3 +79,21 @@ def test_pseudo_label_strategy_adds_pool_samples_to_training(synthetic_table):
     result = strategy.fit(trainer, synthetic_table, pool)
     assert calls[0] == 0 and calls[1] == strategy.history[0]["added"] > 0
     assert len(result.trials) == 1 and result.oof_logits.shape == (len(synthetic_table), 6)
+
+
+@pytest.mark.parametrize("fusion", ["attention", "concat-mlp"])
+def test_cv_is_bit_identical_for_one_or_two_torch_threads(synthetic_table, fusion):
+    """The thread count sets how the trials are sharded over worker threads, never a bit of the result."""
+    import torch
+
+    previous = torch.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            results.append(cross_validate(synthetic_table, builder(synthetic_table, fusion), TRIALS, config=CONFIG, seed=0))
+    finally:
+        torch.set_num_threads(previous)
+    a, b = results
+    assert a.oof_logits.tobytes() == b.oof_logits.tobytes()
+    assert (a.trial_scores, a.chosen, a.baseline, a.unbiased) == (b.trial_scores, b.chosen, b.baseline, b.unbiased)

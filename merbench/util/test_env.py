@@ -21,3 +21,11 @@ def test_environment_names_python_packages_and_the_torch_build():
 def test_without_runtime_nothing_is_imported():
     env = environment(runtime=False)
     assert "torch" not in env and "cuda" not in env and env["packages"]["merbench"]
+
+
+def test_environment_records_what_changes_bits_across_machines(monkeypatch):
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    env = environment()
+    assert env["tools"]["espeak-ng"] and env["tools"]["ffmpeg"]["libavcodec"]  # demo corpus media tools
+    assert env["torch"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()  # kernels picked for this CPU
+    assert env["variables"]["MKL_CBWR"] == "COMPATIBLE" and "cpu" in env

@@ -7,20 +7,23 @@ Layout of a generated corpus (``<out>``)::
     raw/        video-labeled/  video-unlabeled-with-test2noise/  label-disdim.csv  label-transcription.csv
     extras/     noise_bank/*.wav  ov-labels.csv  ov-grouping.json  ov-vocabulary.json  subtitles-english.csv
                 test-labels.csv  generation.csv
-    demo.json   size, seed, generator version, splits
+    demo.json   size, seed, generator version, splits, media_sha256, tools
 
 Raw videos are hard links to the processed ones. Every random choice is drawn in :func:`plan` from
 ``seed`` (clip renders get their own derived seeds), so a seed gives the same corpus whatever the
-number of workers.
+number of workers, threads or load: every file, ``demo.json`` included, is byte-identical on one
+machine (docs/determinism.md). ``media_sha256`` digests every other file's path and bytes, so two
+machines compare corpora by one value; ``tools`` records the espeak-ng and FFmpeg versions that
+made them, the usual reason two machines' corpora differ.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import shutil
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -232,7 +235,6 @@ def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | 
         raise FileExistsError(f"{out}: holds a different demo corpus ({info.get('size')}, seed {info.get('seed')}, "
                               f"version {info.get('version')}); choose another --out or delete it")
     speech.require_espeak()
-    started = time.perf_counter()
     corpus = plan(size, seed)
     work = out.with_name(out.name + ".partial")
     processed, raw, extras = work / "processed", work / "raw", work / "extras"
@@ -247,13 +249,30 @@ def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | 
     _run_jobs(jobs, workers, progress)
     _write_tables(corpus, work)
     _link_raw_videos(corpus, processed, raw)
+    from merbench.util.env import media_tools
+
+    # no wall time in here: demo.json is part of the corpus and is byte-identical for a seed
     info = dict(size=size, seed=seed, version=GENERATOR_VERSION, fps=FPS, frame_size=FRAME_SIZE, face_every=FACE_EVERY,
-                splits=corpus["splits"], seconds=round(time.perf_counter() - started, 1))
+                splits=corpus["splits"], media_sha256=media_digest(work), tools=media_tools())
     (work / "demo.json").write_text(json.dumps(info, indent=1))
     if out.exists():
         shutil.rmtree(out)
     os.replace(work, out)
     return out
+
+
+def media_digest(root: str | Path) -> str:
+    """sha256 over the relative path and sha256 of every file under ``root`` but ``demo.json`` (sorted
+    by path): equal on two machines exactly when their corpora are byte-identical."""
+    root = Path(root)
+    outer = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "demo.json"):
+        inner = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                inner.update(block)
+        outer.update(f"{path.relative_to(root).as_posix()}\0{inner.hexdigest()}\n".encode())
+    return outer.hexdigest()
 
 
 def _run_jobs(jobs: list[tuple], workers: int | None, progress: bool) -> None:

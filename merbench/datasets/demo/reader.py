@@ -63,4 +63,6 @@ class DemoDataset(Dataset):
     def manifest(self) -> dict:
         manifest = super().manifest()
         manifest["demo"] = {k: self.info[k] for k in ("size", "seed", "version")}
+        if "media_sha256" in self.info:  # the bytes of every file (corpora made before it keep their hash)
+            manifest["demo"]["media_sha256"] = self.info["media_sha256"]
         return manifest

@@ -120,3 +120,20 @@ def test_shipped_grouping_puts_class_names_and_noun_forms_with_their_synonyms():
     head_of = {w: g[0] for g in groups for w in g}
     assert head_of["surprise"] == head_of["surprised"] and head_of["sadness"] == "sad"
     assert all(head_of[w] == head for head, extra in OV_GROUPING_EXTRAS.items() for w in extra)
+
+
+def test_a_regeneration_is_byte_identical_file_by_file(tiny_demo, tmp_path):
+    """Another folder, one worker instead of several: every file, demo.json included, has the same bytes."""
+    import hashlib
+    import json
+
+    again = corpus.generate(tmp_path / "again", size="tiny", seed=0, workers=1)
+
+    def hashes(root):
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert hashes(again) == hashes(tiny_demo)
+    info = json.loads((tiny_demo / "demo.json").read_text())
+    assert "seconds" not in info and info["media_sha256"] == corpus.media_digest(tiny_demo)
+    assert info["tools"]["espeak-ng"] and info["tools"]["ffmpeg"]["libavcodec"]
