@@ -23,6 +23,12 @@ def generations_db() -> Path:
     return cache_root() / "generations.sqlite"
 
 
+def results_dir() -> Path:
+    """The results store (records of every run and their SQLite index): ``$MERBENCH_RESULTS``, else
+    ``<cache>/results``; ``--results DIR`` on the commands that read or write it overrides both."""
+    return Path(os.environ.get("MERBENCH_RESULTS", cache_root() / "results")).expanduser()
+
+
 def runs_dir() -> Path:
     """Default output folder of run records; ``merbench run --out`` overrides it."""
     return Path(os.environ.get("MERBENCH_RUNS", "runs")).expanduser()
