@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def cache_root() -> Path:
-    """``$MERBENCH_CACHE``, else ``~/.cache/merbench``: features, generations, demo data, runs."""
+    """``$MERBENCH_CACHE``, else ``~/.cache/merbench``: features, generations, demo data, results."""
     return Path(os.environ.get("MERBENCH_CACHE", Path.home() / ".cache" / "merbench")).expanduser()
 
 
@@ -27,8 +27,3 @@ def results_dir() -> Path:
     """The results store (records of every run and their SQLite index): ``$MERBENCH_RESULTS``, else
     ``<cache>/results``; ``--results DIR`` on the commands that read or write it overrides both."""
     return Path(os.environ.get("MERBENCH_RESULTS", cache_root() / "results")).expanduser()
-
-
-def runs_dir() -> Path:
-    """Default output folder of run records; ``merbench run --out`` overrides it."""
-    return Path(os.environ.get("MERBENCH_RUNS", "runs")).expanduser()

@@ -13,3 +13,8 @@ def parse_params(pairs: tuple[str, ...], option: str = "--param", example: str =
         return parse_pairs(pairs, example=f"{option} {example}")
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+#: ``--results DIR`` of every command that reads or writes the results store (:mod:`merbench.results.store`)
+results_option = click.option("--results", "results_root", type=click.Path(file_okay=False), default=None,
+                              help="Results store folder (default $MERBENCH_RESULTS, else <cache>/results).")

@@ -21,7 +21,7 @@ import click
 @click.option("--trials", type=int, help="Hyper-parameter trials per seed.")
 @click.option("--epochs", type=int, help="Epochs per model.")
 @click.option("--device", help="cpu, cuda or auto.")
-@click.option("--out", type=click.Path(file_okay=False), help="Output folder of the records (default ./runs/<timestamp>).")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder of the records (default <results>/runs/<run-id>).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the rows to this JSON file.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def robustness(dataset_spec, reader, config_path, base_track, split, sweep_path, noise_bank, corruption_seed, seeds,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from merbench.cli.options import results_option
+
 
 def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
     """``--encoder NAME`` (modality from its card) or ``--encoder MODALITY=NAME`` (any name, e.g. imported features)."""
@@ -41,10 +43,12 @@ def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--standardize/--raw-features", default=None, help="z-score inputs (merbench) or feed them raw (baselines).")
 @click.option("--skip-missing", is_flag=True, default=None, help="Drop (and record) samples with failed or NaN features.")
 @click.option("--device", help="auto, cpu, cuda, cuda:1 ...")
-@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default ./runs/<timestamp>).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Output folder (default <results>/runs/<run-id>); its records are indexed in the store either way.")
+@results_option
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion, tracks, trials, seeds, epochs, topn,
-        stratified, standardize, skip_missing, device, out, no_progress):
+        stratified, standardize, skip_missing, device, out, results_root, no_progress):
     """Extract what is missing, corrupt what a track corrupts, train, score every track and print the tables.
 
     With no arguments: the demo corpus (generated if missing), the offline encoder of each modality,
@@ -76,7 +80,7 @@ def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion,
         if seeds is not None:
             overrides["seeds"] = list(range(seeds))
         try:
-            result = run_job(overrides, config_path=config_path, progress=not no_progress)
+            result = run_job(overrides, config_path=config_path, progress=not no_progress, results=results_root)
         except KeyboardInterrupt:  # finished rows' records are on disk; a re-run reads them back
             where = out or "the run's output folder"
             click.echo(f"Interrupted: the finished rows' records stay in {where}; re-run the same command "

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as _dt
 import json
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
@@ -33,6 +32,9 @@ from merbench.runner.features import FeatureSet, SplitFeatures, build_table, loa
 from merbench.training.protocol import CVResult, TrainConfig, cross_validate
 from merbench.training.search import SPACES, sample_trials
 from merbench.training.topn import rank_features, top_n
+
+if TYPE_CHECKING:
+    from merbench.results.store import Store
 
 log = logging.getLogger("merbench.run")
 
@@ -95,26 +97,41 @@ class RunResult:
 
 
 def run(config: Mapping[str, Any] | None = None, *, config_path: str | Path | None = None,
-        progress: bool = True) -> RunResult:
+        progress: bool = True, results: str | Path | None = None) -> RunResult:
     """Run the selected tracks (see the module docstring). ``config`` holds run-config fields over
     the file at ``config_path``; both are layered over the protocol and the dataset's defaults.
-    ``progress=False`` turns off every progress bar the run would draw."""
+    ``progress=False`` turns off every progress bar the run would draw. Every record is indexed in
+    the results store at ``results`` (default :func:`merbench.paths.results_dir`), whose
+    ``runs/<run-id>/`` is the output folder unless the config names one (``out``)."""
+    from merbench.results.store import Store
     from merbench.util.progress import progress_scope
 
     with progress_scope(progress):
-        return _run(config, config_path, progress)
+        return _run(config, config_path, progress, Store(results))
 
 
-def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progress: bool) -> RunResult:
-    from merbench.datasets import open_dataset
+def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progress: bool, store: Store) -> RunResult:
     from merbench.runner.config import defaults
 
     t0 = time.perf_counter()
     layers = user_layers(config, config_path)
     where = merge(defaults(), {k: v for _, layer in layers for k, v in layer.items()
                                if k in ("dataset", "reader", "dataset_params", "allow_pickle", "out")})
-    out = Path(where["out"] or Path(_runs_dir()) / _dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    _check_writable(out)
+    if where["out"]:
+        _check_writable(Path(where["out"]))
+    store.check()  # an index that cannot be written fails the run now, not after its first row
+    out = Path(where["out"]) if where["out"] else store.new_run_dir()
+    try:
+        return _run_in(out, store, layers, where, progress, t0)
+    except BaseException:
+        if not where["out"] and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # a run that wrote nothing leaves no empty run folder behind
+        raise
+
+
+def _run_in(out: Path, store: Store, layers: list, where: Mapping[str, Any], progress: bool, t0: float) -> RunResult:
+    from merbench.datasets import open_dataset
+
     dataset = open_dataset(where["dataset"], reader=where["reader"], allow_pickle=where["allow_pickle"],
                            **where["dataset_params"])
     timings: dict[str, float] = {"dataset": time.perf_counter() - t0}
@@ -159,7 +176,7 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
     trainer = RowTrainer(config, dataset, sets, groups, scored, split_features, modality_of)
     rows = build_rows(config, None)
     feature_rows = [r for r in rows if r.kind == "feature"]
-    progress_of = RowProgress(out, resolved, trainer, last_row_trained=any(t.evaluate for t in tracks),
+    progress_of = RowProgress(out, resolved, trainer, store, last_row_trained=any(t.evaluate for t in tracks),
                               feature_rows_trained=bool(config["topn"]))
     with progress_of.interrupts():
         for row in feature_rows if config["unimodal"] or config["topn"] else ():  # top-N ranks the features alone
@@ -188,7 +205,7 @@ def _run(config: Mapping[str, Any] | None, config_path: str | Path | None, progr
         context = TrackContext(track, config, dataset, rows, split_features, out,
                                lambda row, _track=track: trainer.probabilities(row, _track), progress)
         outcomes[track.name] = track.load_evaluate()(context)
-        records += outcomes[track.name].records
+        progress_of.keep(outcomes[track.name].records)
         timings[track.name] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     result = RunResult(config, resolved.protocol.as_dict(), resolved.departures, out, rows, scored, records, outcomes,
@@ -203,9 +220,9 @@ class RowProgress:
     earlier, interrupted or identical run) is read back instead of trained; a row that fails is
     reported with its cause while the others go on; an interrupt says what is done and how to resume."""
 
-    def __init__(self, out: Path, resolved: Any, trainer: "RowTrainer", *, last_row_trained: bool,
+    def __init__(self, out: Path, resolved: Any, trainer: "RowTrainer", store: Store, *, last_row_trained: bool,
                  feature_rows_trained: bool) -> None:
-        self.out, self.resolved, self.trainer = out, resolved, trainer
+        self.out, self.resolved, self.trainer, self.store = out, resolved, trainer, store
         #: an evaluate-hook track reads the last row's trained models, Top-N every feature row's
         self.last_row_trained, self.feature_rows_trained = last_row_trained, feature_rows_trained
         self.records: list[Path] = []
@@ -220,7 +237,7 @@ class RowProgress:
         finished = None if must_train else finished_scores(row, self.trainer, self.resolved, self.out)
         if finished is not None:
             row.scores, paths = finished
-            self.records += paths
+            self.keep(paths)
             self.resumed += 1
             log.info("%s: finished in an earlier run (same identity); its records are kept", row.key)
         else:
@@ -230,8 +247,22 @@ class RowProgress:
                 self.failed[row.key] = " ".join(str(exc).split()) or type(exc).__name__
                 log.error("%s failed: %s; the other rows go on", row.key, self.failed[row.key])
                 return
-            self.records += write_row_records(row, self.trainer, self.resolved, self.out)
+            self.keep(write_row_records(row, self.trainer, self.resolved, self.out))
         self.done += 1
+
+    def keep(self, paths: Sequence[Path]) -> None:
+        """Count ``paths`` among the run's records and index them in the results store at once: every
+        record the run writes or reads back passes here. A record the index cannot take stays on disk."""
+        from merbench.results.record import RecordError
+        from merbench.results.store import StoreError
+
+        self.records += paths
+        for path in paths:
+            try:
+                self.store.add(path)
+            except (StoreError, RecordError) as exc:
+                log.warning("%s is written but not indexed (%s); `merbench results reindex %s` indexes it",
+                            path, exc, Path(path).parent)
 
     @contextlib.contextmanager
     def interrupts(self):
@@ -274,12 +305,6 @@ def _check_writable(out: Path) -> None:
     except OSError as exc:
         raise RunError(f"{out}: cannot write the run's records there ({exc.strerror or exc}); "
                        "pass --out with a writable folder") from None
-
-
-def _runs_dir() -> Path:
-    from merbench.paths import runs_dir
-
-    return runs_dir()
 
 
 def select_tracks(config: Mapping[str, Any], dataset: Any, *, explicit: bool) -> tuple[list[Track], list[str]]:
