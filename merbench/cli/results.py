@@ -54,8 +54,9 @@ def _local(created: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one object per record).")
 @results_option
 def ls(track, encoder, dataset, since, run_id, as_json, results_root):
-    """List the records of the results store, oldest first, with their main metric (mean ± std over seeds).
+    """List the store's records, oldest first.
 
+    Each with its run, date, track, dataset, protocol, components and main metric (mean ± std over seeds).
     A record file that became corrupt is named and skipped, and one indexed but gone from disk is named
     as missing (`merbench results reindex` drops it); neither changes the exit status.
     """
@@ -93,8 +94,10 @@ def ls(track, encoder, dataset, since, run_id, as_json, results_root):
 @click.argument("ref")
 @results_option
 def show(ref, results_root):
-    """Summarise one record: scores per metric, components with versions and cache keys, protocol
-    departures, identity hash. REF is a record file, a record name, RUN/NAME or an identity-hash prefix."""
+    """Summarise one record.
+
+    Scores per metric, components with versions and cache keys, protocol departures, identity hash.
+    REF is a record file, a record name, RUN/NAME or an identity-hash prefix."""
     from merbench.cli.console import console_for_tables, errors_as_one_line
     from merbench.results.record import read_record
     from merbench.results.store import Store
@@ -170,8 +173,10 @@ def _print_record(console, record: dict, path: Path, run: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @results_option
 def rm(refs, track, encoder, dataset, since, run_id, yes, results_root):
-    """Delete records (and their predictions files and index rows): those named by REFs (paths, names,
-    RUN/NAME or identity-hash prefixes) that match the filters, or every record matching the filters."""
+    """Delete records, their predictions and their index rows.
+
+    Those named by REFs (paths, names, RUN/NAME or identity-hash prefixes) that match the filters, or
+    every record matching the filters; never all of them without one."""
     from merbench.cli.console import errors_as_one_line
     from merbench.results.store import Store
 
@@ -192,8 +197,10 @@ def rm(refs, track, encoder, dataset, since, run_id, yes, results_root):
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @results_option
 def import_(folder, results_root):
-    """Copy the records under FOLDER (recursively, with their predictions) into <results>/imported/<name>/
-    and index them. Each corrupt or foreign JSON file is named in a warning and skipped; JSON files that are
+    """Copy records made elsewhere into the store.
+
+    The records under FOLDER (recursively, with their predictions) go to <results>/imported/<name>/
+    and into the index. Each corrupt or foreign JSON file is named in a warning and skipped; JSON files that are
     not records at all (demo.json, configs) are counted and named once. Exit 1 when nothing was imported."""
     from merbench.cli.console import errors_as_one_line
     from merbench.results.store import Store
@@ -219,8 +226,10 @@ def import_(folder, results_root):
 @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False))
 @results_option
 def reindex(folders, results_root):
-    """Repair the index: drop the rows of record files gone from disk, re-read files that changed, and
-    index the records under the store and under FOLDERS (in place) that it lacks."""
+    """Repair the index.
+
+    Drop the rows of record files gone from disk, re-read files that changed, and index the records
+    under the store and under FOLDERS (in place, by absolute path) that it lacks."""
     from merbench.cli.console import errors_as_one_line
     from merbench.results.store import Store
 
