@@ -32,3 +32,8 @@ def diff(a: str, b: str) -> None:
         click.echo(line)
     if lines != [SAME]:
         raise SystemExit(1)
+
+
+from merbench.cli.export import export  # noqa: E402  (its own module; imports only click at the top)
+
+results.add_command(export)
