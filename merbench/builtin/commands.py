@@ -11,4 +11,5 @@ from merbench.hookspecs import hookimpl
 def register_commands(register):
     register("plugins", "merbench.cli.plugins:plugins", summary="List installed plugins and diagnose failures.")
     register("encoders", "merbench.cli.encoders:encoders", summary="Show the encoder model cards of registry.yaml.")
-    register("results", "merbench.cli.results:results", summary="Inspect result records: why two records differ.")
+    register("results", "merbench.cli.results:results",
+             summary="Inspect result records: why two records differ; their tables as CSV, Markdown, LaTeX.")

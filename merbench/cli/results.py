@@ -1,4 +1,5 @@
-"""``merbench results``: inspect result records (``results diff``: why two records differ)."""
+"""``merbench results``: inspect result records (``results diff``: why two records differ) and export
+their tables (``results export``, :mod:`merbench.cli.export`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import click
 
 @click.group("results")
 def results() -> None:
-    """Inspect result records."""
+    """Inspect result records and export their tables."""
 
 
 @results.command("diff")

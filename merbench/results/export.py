@@ -137,7 +137,8 @@ def to_csv(tables: Iterable[ScoreTable]) -> str:
             cols.setdefault((col.label, col.key), col)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["table", "kind", "row", *(f"{c.heading} {part}" for c in cols.values() for part in ("mean", "std"))])
+    writer.writerow(["table", "kind", "row",
+                     *(f"{c.heading} {part}" for c in cols.values() for part in ("mean", "std"))])
     for table in tables:
         where = {(c.label, c.key): i for i, c in enumerate(table.columns)}
         for key, cells in table.rows:
@@ -176,7 +177,8 @@ def latex_escape(text: str) -> str:
 
 
 def to_latex(tables: Iterable[ScoreTable]) -> str:
-    """A ``table`` float per table: caption, booktabs ``tabular`` (``\\usepackage{booktabs}``), mean $\\pm$ std cells."""
+    """A ``table`` float per table: caption, booktabs ``tabular`` (``\\usepackage{booktabs}``), cells
+    mean $\\pm$ std."""
     parts = []
     for table in tables:
         head = [table.row_heading, *(c.heading for c in table.columns)]

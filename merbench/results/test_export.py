@@ -112,7 +112,8 @@ def test_one_record_file_makes_its_own_table(records):
 
 def test_tables_are_split_by_the_tracks_table(tmp_path):
     _write(tmp_path, CV, "my_enc", "feature", "supervised", {"waf": [0.4], "mse": [1.0]})
-    _write(tmp_path, {**CV, "name": "other", "table": "t_b"}, "my_enc", "feature", "supervised", {"waf": [0.5], "mse": [1.0]})
+    _write(tmp_path, {**CV, "name": "other", "table": "t_b"}, "my_enc", "feature", "supervised",
+           {"waf": [0.5], "mse": [1.0]})
     tables = record_tables(tmp_path)
     assert [(t.name, t.title.endswith(f"({t.name})")) for t in tables] == [("t_a", True), ("t_b", True)]
 
