@@ -23,7 +23,8 @@ endif
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml plugins/merbench-example/pyproject.toml scripts/install-system-deps.sh
+$(STAMP): pyproject.toml plugins/merbench-example/pyproject.toml plugins/merbench-mlflow/pyproject.toml \
+          scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -31,13 +32,17 @@ $(STAMP): pyproject.toml plugins/merbench-example/pyproject.toml scripts/install
 	$(BIN)/python -m pip install -q -e '.[offline,dev]' 'torch==$(TORCH_VERSION)'
 	$(BIN)/python -m pip install -q --no-deps $(NODEPS)
 	$(BIN)/python -m pip install -q -e plugins/merbench-example
+	$(BIN)/python -m pip install -q -e plugins/merbench-mlflow
 	touch $@
 
 run: install
 	$(BIN)/merbench run
 
+# The MLflow plugin stays off in the suite: tests that write records would log them to the user's MLflow
+# store; its own tests register it themselves (plugins/merbench-mlflow/tests).
 test: install
-	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+	MERBENCH_DISABLE_PLUGINS=mlflow$${MERBENCH_DISABLE_PLUGINS:+,$$MERBENCH_DISABLE_PLUGINS} \
+		$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache

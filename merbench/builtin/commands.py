@@ -11,4 +11,5 @@ from merbench.hookspecs import hookimpl
 def register_commands(register):
     register("plugins", "merbench.cli.plugins:plugins", summary="List installed plugins and diagnose failures.")
     register("encoders", "merbench.cli.encoders:encoders", summary="Show the encoder model cards of registry.yaml.")
-    register("results", "merbench.cli.results:results", summary="The results store: ls, show, rm, import, reindex; diff two records.")
+    register("results", "merbench.cli.results:results",
+             summary="The results store: ls, show, rm, import, reindex; diff two records; export their tables.")

@@ -1,7 +1,8 @@
 """``merbench results``: the results store (:mod:`merbench.results.store`) and its records.
 
 ``ls``, ``show``, ``rm``, ``import`` and ``reindex`` are thin wrappers of :class:`merbench.results.store.Store`;
-``diff`` names why two records differ. Other modules add their commands to the :func:`results` group.
+``diff`` names why two records differ; ``export`` (:mod:`merbench.cli.export`) writes their tables as
+CSV, Markdown or LaTeX. Other modules add their commands to the :func:`results` group.
 """
 
 from __future__ import annotations
@@ -266,3 +267,8 @@ def diff(a: str, b: str) -> None:
         click.echo(line)
     if lines != [SAME]:
         raise SystemExit(1)
+
+
+from merbench.cli.export import export  # noqa: E402  (its own module; imports only click at the top)
+
+results.add_command(export)

@@ -1,16 +1,22 @@
-"""Rich tables shaped like the papers' (Tables 4 and 5 of MER2024): per feature (unimodal) and per
+"""Tables shaped like the papers' (Tables 4 and 5 of MER2024): per feature (unimodal) and per
 modality combination, one column per (scored track, metric), mean ± std over seeds (in % for the
 metrics whose card says ``percent``, as is for others such as MSE).
 
 Columns come from the tracks: each scored track contributes its ``columns`` (its metrics unless it
-lists others, e.g. ``waf_unbiased``), headed ``<track heading> <METRIC>``.
+lists others, e.g. ``waf_unbiased``), headed ``<track heading> <METRIC>``. One model,
+:class:`ScoreTable`, holds a table; :func:`rich_table` renders it for the terminal and
+:mod:`merbench.results.export` as CSV, Markdown and LaTeX, so every form has the same rows and columns.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from merbench.util.stats import mean_std
+from merbench.util.stats import mean_std, summarize
+
+#: the first column's heading per row kind
+ROW_HEADINGS = {"feature": "Features", "combination": "Modalities"}
 
 
 def _percent(key: str) -> bool:
@@ -25,35 +31,116 @@ def metric_heading(key: str) -> str:
     return base.upper() + (" (unbiased)" if unbiased else "")
 
 
+def score_label(track: Any, strategy: str) -> tuple[str, str]:
+    """``(score label, heading)`` of ``track`` scored under ``strategy``: the track's name and heading for
+    its first strategy, ``<track>+<strategy>`` and ``<heading> +<strategy abbreviation>`` for the others."""
+    if strategy == track.strategies[0]:
+        return track.name, track.heading
+    from merbench import plugins
+
+    abbreviation = plugins.get("strategy", strategy).card.abbreviation or strategy
+    return f"{track.name}+{strategy}", f"{track.heading} +{abbreviation}"
+
+
 def columns(scored: Iterable[Any]) -> list[tuple[str, str, str]]:
     """``(score label, score key, heading)`` for every column of the scored tracks, in order."""
     return [(s.label, key, f"{s.heading} {metric_heading(key)}") for s in scored for key in s.track.shown_columns]
 
 
-def summary_rows(rows: Iterable[Any], cols: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
-    """Plain dicts (row key, kind, ``"<label>.<key>"`` -> mean ± std string), for tables and JSON."""
+@dataclass(frozen=True)
+class Column:
+    """One column: a score key of one scored track (``label``), with its heading."""
+
+    label: str
+    key: str
+    heading: str
+    percent: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell: the per-seed values of a column's score for a row (as scored: fractions, not %)."""
+
+    values: tuple[float, ...]
+    percent: bool
+
+    @property
+    def mean(self) -> float:
+        """Mean over seeds, in the table's unit (×100 for a percent metric)."""
+        return summarize(self._shown())["mean"]
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation over seeds (ddof=1, 0 for one seed), in the table's unit."""
+        return summarize(self._shown())["std"]
+
+    def text(self, sep: str = "±") -> str:
+        """``"61.37±1.50"`` (2 decimals for a percent metric, 4 for others), with ``sep`` between."""
+        return mean_std(self.values, percent=self.percent, sep=sep)
+
+    def _shown(self) -> list[float]:
+        return [v * (100.0 if self.percent else 1.0) for v in self.values]
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """One of the papers' tables: the rows of one ``kind`` over the columns some row has a score in."""
+
+    title: str
+    name: str  # the tracks' ``table`` (e.g. mer2024)
+    kind: str  # "feature" (Table 4) or "combination" (Table 5)
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, tuple[Cell | None, ...]], ...]  # (row key, one cell per column; None: no score)
+
+    @property
+    def row_heading(self) -> str:
+        return ROW_HEADINGS[self.kind]
+
+
+def score_table(rows: Iterable[Any], kind: str, title: str, scored: Iterable[Any], name: str = "") -> ScoreTable:
+    """The :class:`ScoreTable` of the ``rows`` of one ``kind`` over the ``scored`` tracks. A row is anything
+    with ``key``, ``kind`` and ``scores`` (score label -> seed -> score key -> value), as the runner's rows."""
+    cols = [Column(label, key, heading, _percent(key)) for label, key, heading in columns(scored)]
+    cells = []
+    for row in (r for r in rows if r.kind == kind):
+        line = []
+        for col in cols:
+            vals = tuple(float(s[col.key]) for s in row.scores.get(col.label, {}).values() if col.key in s)
+            line.append(Cell(vals, col.percent) if vals else None)
+        cells.append((row.key, line))
+    present = [i for i in range(len(cols)) if any(line[i] is not None for _, line in cells)]
+    return ScoreTable(title, name, kind, tuple(cols[i] for i in present),
+                      tuple((key, tuple(line[i] for i in present)) for key, line in cells))
+
+
+def paper_tables(rows: Sequence[Any], scored: Sequence[Any]) -> list[ScoreTable]:
+    """Every table the run prints: per tracks' ``table``, the unimodal (Table 4-style) and the
+    multimodal (Table 5-style) one over the tracks printed in it."""
+    names = list(dict.fromkeys(s.track.table for s in scored))
     out = []
-    for row in rows:
-        entry: dict[str, Any] = {"key": row.key, "kind": row.kind}
-        for label, key, _ in cols:
-            vals = [s[key] for s in row.scores.get(label, {}).values() if key in s]
-            if vals:
-                entry[f"{label}.{key}"] = mean_std(vals, percent=_percent(key))
-        out.append(entry)
+    for name in names:
+        group = [s for s in scored if s.track.table == name]
+        suffix = f" ({name})" if len(names) > 1 else ""
+        out.append(score_table(rows, "feature", "Table 4-style: unimodal results per feature (mean±std over seeds; "
+                                                f"fractions in %){suffix}", group, name))
+        out.append(score_table(rows, "combination", f"Table 5-style: multimodal results per modality combination"
+                                                    f"{suffix}", group, name))
+    return out
+
+
+def rich_table(table: ScoreTable):
+    """A :class:`rich.table.Table` of ``table`` (cells ``mean±std``, ``-`` where a row has no score)."""
+    from rich.table import Table
+
+    out = Table(title=table.title, title_justify="left")
+    out.add_column(table.row_heading, style="bold")
+    for col in table.columns:
+        out.add_column(col.heading, justify="right")
+    for key, cells in table.rows:
+        out.add_row(key, *(c.text() if c is not None else "-" for c in cells))
     return out
 
 
 def scores_table(rows: Iterable[Any], kind: str, title: str, scored: Iterable[Any]):
     """A :class:`rich.table.Table` of the rows of one ``kind`` ("feature" or "combination") over ``scored`` tracks."""
-    from rich.table import Table
-
-    cols = columns(scored)
-    selected = [r for r in summary_rows(rows, cols) if r["kind"] == kind]
-    present = [c for c in cols if any(f"{c[0]}.{c[1]}" in r for r in selected)]
-    table = Table(title=title, title_justify="left")
-    table.add_column("Features" if kind == "feature" else "Modalities", style="bold")
-    for _, _, heading in present:
-        table.add_column(heading, justify="right")
-    for r in selected:
-        table.add_row(r["key"], *(r.get(f"{label}.{key}", "-") for label, key, _ in present))
-    return table
+    return rich_table(score_table(rows, kind, title, scored))

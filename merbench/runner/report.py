@@ -11,7 +11,7 @@ def departure_lines(result: Any) -> list[str]:
 
 
 def print_report(result: Any, console: Any) -> None:
-    from merbench.results.tables import columns, scores_table
+    from merbench.results.tables import paper_tables, rich_table
 
     c, p = result.config, result.protocol
     console.print(f"[bold]merbench run[/] on {c['dataset']}: protocol [bold]{p['name']}[/] ({p['title']}, v{p['version']}); "
@@ -23,15 +23,9 @@ def print_report(result: Any, console: Any) -> None:
         console.print(f"  - {line}")
     for note in result.notes:
         console.print(f"note: {note}")
-    tables = list(dict.fromkeys(s.track.table for s in result.scored))
-    for name in tables:
-        scored = [s for s in result.scored if s.track.table == name]
-        console.width = max(console.width, 20 + 15 * len(columns(scored)))  # room for every column's mean ± std
-        suffix = f" ({name})" if len(tables) > 1 else ""
-        console.print(scores_table(result.rows, "feature", f"Table 4-style: unimodal results per feature "
-                                                           f"(mean±std over seeds; fractions in %){suffix}", scored))
-        console.print(scores_table(result.rows, "combination", f"Table 5-style: multimodal results per modality "
-                                                               f"combination{suffix}", scored))
+    for table in paper_tables(result.rows, result.scored):
+        console.width = max(console.width, 20 + 15 * len(table.columns))  # room for every column's mean ± std
+        console.print(rich_table(table))
     if result.ranking:
         console.print(f"Top-N ranking (unimodal CV selection score): {result.ranking}")
     for outcome in result.outcomes.values():

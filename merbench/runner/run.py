@@ -27,6 +27,7 @@ import numpy as np
 
 from merbench import EMOTIONS, plugins
 from merbench.contracts.track import Track, TrackContext, TrackOutcome, check_metrics
+from merbench.results.tables import score_label
 from merbench.runner.config import fusion_params, merge, resolve, user_layers
 from merbench.runner.features import FeatureSet, SplitFeatures, build_table, load_split
 from merbench.training.protocol import CVResult, TrainConfig, cross_validate
@@ -367,10 +368,8 @@ def plan(tracks: Sequence[Track], dataset: Any, config: Mapping[str, Any]
             if i and track.unlabeled_split:
                 group_tests.append(add(track.unlabeled_split, labeled=False))
             if track.evaluate is None:
-                label = track.name if i == 0 else f"{track.name}+{strategy}"
-                abbreviation = plugins.get("strategy", strategy).card.abbreviation or strategy
-                scored.append(Scored(label, track, strategy, track.heading if i == 0 else f"{track.heading} +{abbreviation}",
-                                     group))
+                label, heading = score_label(track, strategy)
+                scored.append(Scored(label, track, strategy, heading, group))
     groups = {name: Group(name, trains[name], name.split("|", 1)[1], tuple(dict.fromkeys(t for t in tests[name]
                                                                                          if t != trains[name])))
               for name in tests}

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from merbench.results.tables import scores_table
+from merbench.results.export import record_tables
+from merbench.results.tables import paper_tables, scores_table
 from merbench.runner.run import run
 from merbench.results.submit import write_submission
 
@@ -25,6 +26,8 @@ def test_run_trainval_and_semi_on_tiny_demo(tiny_demo, tmp_path, monkeypatch):
     splits = {json.loads(line)["split"] for line in lines}
     assert splits == {"semi", "unlabeled"} and all("name" in json.loads(line) for line in lines)
     assert scores_table(result.rows, "combination", "t", result.scored).row_count == 1
+    # the exports rebuild from the records the very tables the run printed
+    assert record_tables(tmp_path / "out") == [t for t in paper_tables(result.rows, result.scored) if t.rows]
     from merbench.datasets import open_dataset
 
     pool = open_dataset(str(tiny_demo)).splits()["unlabeled"]
