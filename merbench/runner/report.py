@@ -23,8 +23,10 @@ def print_report(result: Any, console: Any) -> None:
         console.print(f"  - {line}")
     for note in result.notes:
         console.print(f"note: {note}")
-    for table in paper_tables(result.rows, result.scored):
-        console.width = max(console.width, 20 + 15 * len(table.columns))  # room for every column's mean ± std
+    tables = paper_tables(result.rows, result.scored)
+    widest = max((len(t.columns) for t in tables), default=0)
+    console.width = max(console.width, 20 + 15 * widest)  # room for every column's mean ± std, one width for all
+    for table in tables:
         console.print(rich_table(table))
     if result.ranking:
         console.print(f"Top-N ranking (unimodal CV selection score): {result.ranking}")
