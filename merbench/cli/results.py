@@ -1,4 +1,5 @@
-"""``merbench results``: inspect result records (``results diff``: why two records differ)."""
+"""``merbench results``: inspect result records (``results diff``: why two records differ;
+``results compare``: metric by metric, with the regression gate, from :mod:`merbench.cli.compare`)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,8 @@ def diff(a: str, b: str) -> None:
         click.echo(line)
     if lines != [SAME]:
         raise SystemExit(1)
+
+
+from merbench.cli.compare import compare as _compare  # noqa: E402  (its own module: one command per file)
+
+results.add_command(_compare)
