@@ -103,11 +103,12 @@ def run_cells(suite: Suite, out: Path, *, progress: bool = True,
     return done
 
 
-def bench(suite: Suite, *, out: str | Path | None = None, against: str | Path | None = None, k: float = 2.0,
-          tolerance: float = 0.0, progress: bool = True, history: bool = True,
+def bench(suite: Suite, *, out: str | Path | None = None, against: str | Path | None = None, k: float | None = None,
+          tolerance: float | None = None, progress: bool = True, history: bool = True,
           on_cell: Callable[[CellRun], None] | None = None) -> BenchRun:
     """Run every cell of ``suite`` into one result set, compare it with the baseline folder ``against``
-    (read first, so an unreadable baseline fails before any work) and append the history line."""
+    (read first, so an unreadable baseline fails before any work) and append the history line.
+    ``k`` and ``tolerance`` default to the suite's ``gate``, else 2 and 0."""
     from merbench.bench.history import append, entry, history_path
     from merbench.results.compare import compare_sets, load_result_set
 
@@ -120,6 +121,8 @@ def bench(suite: Suite, *, out: str | Path | None = None, against: str | Path | 
     result.cells = run_cells(suite, target, progress=progress, on_cell=on_cell)
     result.wall_s = time.perf_counter() - t0
     if baseline is not None:
+        k = k if k is not None else suite.gate.get("k", 2.0)
+        tolerance = tolerance if tolerance is not None else suite.gate.get("tolerance", 0.0)
         result.comparison = compare_sets(baseline, load_result_set(target), k=k, tolerance=tolerance)
     if history:
         result.history = append(history_path(suite.name), entry(result))

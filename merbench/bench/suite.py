@@ -47,6 +47,7 @@ class Suite:
     description: str
     grid: dict[str, list[Any]]
     run: dict[str, Any]
+    gate: dict[str, float] = field(default_factory=dict)  # k and tolerance of merbench bench --against
     overrides: dict[str, Any] = field(default_factory=dict)
     cells: list[Cell] = field(default_factory=list)
 
@@ -96,7 +97,8 @@ def load_suite(spec: str | Path, overrides: Mapping[str, Any] | None = None) -> 
     if any(key == "out" or key.startswith("out.") for key in overrides):
         raise SuiteError("--set out=...: the bench places every cell's records itself; use --out for the result set")
     suite = Suite(name=data.get("name") or path.stem, path=path, description=data.get("description", ""),
-                  grid=dict(data["grid"]), run=dict(data.get("run") or {}), overrides=overrides)
+                  grid=dict(data["grid"]), run=dict(data.get("run") or {}), gate=dict(data.get("gate") or {}),
+                  overrides=overrides)
     return Suite(**{**suite.__dict__, "cells": expand(suite)})
 
 

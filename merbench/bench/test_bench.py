@@ -21,7 +21,7 @@ def test_smoke_suite_passes_its_gate_and_a_weakened_variant_fails(tmp_path, monk
     ok = runner.invoke(cli, ["bench", "demo-smoke", "--against", str(BASELINE), "--out", str(tmp_path / "run"),
                              "--no-progress"])
     assert ok.exit_code == 0, ok.output
-    assert "gate passed: 4 pair(s)" in ok.output
+    assert "gate passed: 4 pair(s)" in ok.output and "k=2, tolerance=0.03" in ok.output  # the suite's gate
     assert "REGRESSION" not in ok.output
     assert yaml.safe_load((tmp_path / "run" / "bench.yaml").read_text())["cells"] == ["attention", "concat-mlp"]
     rerun = yaml.safe_load((tmp_path / "run" / "attention" / "run-config.yaml").read_text())
@@ -35,6 +35,7 @@ def test_smoke_suite_passes_its_gate_and_a_weakened_variant_fails(tmp_path, monk
 
     lines = [json.loads(line) for line in (tmp_path / "results" / "bench" / "demo-smoke" / "history.jsonl").open()]
     assert [line["gate"]["passed"] for line in lines] == [True, False]
+    assert lines[0]["gate"]["tolerance"] == 0.03 and lines[0]["gate"]["missing"] == []
     assert lines[1]["overrides"] == {"epochs": 2} and len(lines[1]["gate"]["regressions"]) == 4
     first = lines[0]
     assert set(first["main_scores"]) == {"attention/trainval-attention-A+V", "attention/trainval-attention-A+T+V",

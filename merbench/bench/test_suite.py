@@ -32,6 +32,7 @@ def test_the_shipped_suites_expand_as_documented():
     smoke = load_suite("demo-smoke")
     assert [c.id for c in smoke.cells] == ["attention", "concat-mlp"]
     assert all(c.config["dataset"] == "demo:small" and len(c.config["seeds"]) == 2 for c in smoke.cells)
+    assert smoke.gate == {"k": 2, "tolerance": 0.03}
     gpu = load_suite("mer2024-gpu")
     assert [c.id for c in gpu.cells] == ["mer2024_attention", "merbench_attention"]
     assert {c.config["protocol"] for c in gpu.cells} == {"mer2024", "merbench"}
@@ -73,6 +74,7 @@ def test_cell_ids_are_readable_and_bounded():
     ("grid: {fusion: [attention]}\nrun: {trials: 0}\n", "cell attention: field trials: 0 is less than the minimum"),
     ("grid: {dataset: ['demo:tiny', 'demo tiny']}\n", "get the same cell folder 'demo-tiny'"),
     ("grid: [1, 2]\n", "field grid: [1, 2] is not of type 'object'"),
+    ("gate: {tolerence: 0.1}\ngrid: {fusion: [tfn]}\n", "field gate: Additional properties are not allowed"),
     ("grid: {fusion: [attention\n", "line 2: not valid YAML"),
 ])
 def test_bad_suites_are_one_line_errors_naming_the_file(tmp_path, text, message):

@@ -15,10 +15,11 @@ import click
               help="Result set folder [default: <results>/bench/<suite>/<timestamp>]; the same folder resumes.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Run-config field for every cell (repeatable; dotted keys reach nested fields), e.g. epochs=1.")
-@click.option("--k", "k", type=float, default=2.0, show_default=True,
-              help="Significant when |Δ| > k × the Welch standard error (see merbench results compare).")
-@click.option("--tolerance", type=float, default=0.0, show_default=True,
-              help="Absolute floor below which no difference is significant (the only test when SE is 0 or n < 2).")
+@click.option("--k", "k", type=float, default=None,
+              help="Significant when |Δ| > k × the Welch standard error [default: the suite's gate.k, else 2].")
+@click.option("--tolerance", type=float, default=None,
+              help="Absolute floor below which no difference is significant (the only test when SE is 0 or n < 2) "
+                   "[default: the suite's gate.tolerance, else 0].")
 @click.option("--list", "list_cells", is_flag=True, help="Print the suite's cells and their run configs, run nothing.")
 @click.option("--no-history", is_flag=True, help="Do not append this run to <results>/bench/<suite>/history.jsonl.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
