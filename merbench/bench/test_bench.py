@@ -22,7 +22,7 @@ def test_smoke_suite_passes_its_gate_and_a_weakened_variant_fails(tmp_path, monk
                              "--no-progress"])
     assert ok.exit_code == 0, ok.output
     assert "gate passed: 4 pair(s)" in ok.output and "k=2, tolerance=0.03" in ok.output  # the suite's gate
-    assert "REGRESSION" not in ok.output
+    assert "REGRESSION" not in ok.output and "Table 4-style" not in ok.output  # unimodal: false, no empty table
     assert yaml.safe_load((tmp_path / "run" / "bench.yaml").read_text())["cells"] == ["attention", "concat-mlp"]
     rerun = yaml.safe_load((tmp_path / "run" / "attention" / "run-config.yaml").read_text())
     assert rerun["fusion"] == "attention" and rerun["epochs"] == 20

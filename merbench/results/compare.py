@@ -17,7 +17,8 @@ change is *better* or *worse* by the metric's direction (the record's ``higher_i
 the registered metric's card); a metric of unknown direction is never better or worse.
 
 The gate (:attr:`Comparison.regressions`) fails when a pair's **main score** (each A record's
-``main_score.metric``, or the metrics passed as ``gate_metrics``) is significantly worse.
+``main_score.metric``, or the metrics passed as ``gate_metrics``) is significantly worse, or is
+scored in A and missing from B.
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ class Pair:
 
     @property
     def regressed(self) -> bool:
-        return any(m.gated and m.verdict == "worse" for m in self.metrics)
+        """A gated metric significantly worse in B, or scored in A and missing from B."""
+        return any(m.gated and (m.verdict == "worse" or (m.verdict == "missing" and m.a is not None))
+                   for m in self.metrics)
 
 
 @dataclass(frozen=True)
@@ -385,7 +388,7 @@ def report_lines(result: Comparison, *, require_pairs: bool = False) -> list[str
         lines.append(f"ignored (not a result record): {path}")
     regressions = result.regressions
     if regressions:
-        lines.append(f"REGRESSION: {len(regressions)} pair(s) significantly worse on the gated score: "
+        lines.append(f"REGRESSION: {len(regressions)} pair(s) significantly worse on (or missing) the gated score: "
                      + ", ".join(f"{p.cell + '/' if p.cell else ''}{p.name}" for p in regressions))
     if require_pairs and result.missing_in_b:
         lines.append(f"MISSING: {len(result.missing_in_b)} record(s) of A have no counterpart in B")

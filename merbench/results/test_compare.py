@@ -83,6 +83,15 @@ def test_lower_is_better_metric(tmp_path):
     assert next(m for m in better.pairs[0].metrics if m.metric == "mse").verdict == "better" and not better.failed()
 
 
+def test_a_gated_metric_missing_from_b_fails(tmp_path):
+    make_record(tmp_path / "a", "r", {"waf": [0.6, 0.6], "acc": [0.6, 0.6]})
+    make_record(tmp_path / "b", "r", {"acc": [0.6, 0.6]}, main="acc")
+    result = compare(tmp_path / "a", tmp_path / "b")
+    assert next(m for m in result.pairs[0].metrics if m.metric == "waf").verdict == "missing" and result.failed()
+    assert not compare(tmp_path / "a", tmp_path / "b", gate_metrics=["acc"]).failed()
+    assert not compare(tmp_path / "b", tmp_path / "a", gate_metrics=["acc", "waf"]).failed()  # new in B: no loss
+
+
 def test_unpaired_records_are_listed_and_fail_only_when_pairs_are_required(tmp_path):
     make_record(tmp_path / "a", "r1", {"waf": [0.6, 0.6]})
     make_record(tmp_path / "a", "r2", {"waf": [0.6, 0.6]})

@@ -28,8 +28,9 @@ def print_report(result: Any, console: Any) -> None:
         scored = [s for s in result.scored if s.track.table == name]
         console.width = max(console.width, 20 + 15 * len(columns(scored)))  # room for every column's mean ± std
         suffix = f" ({name})" if len(tables) > 1 else ""
-        console.print(scores_table(result.rows, "feature", f"Table 4-style: unimodal results per feature "
-                                                           f"(mean±std over seeds; fractions in %){suffix}", scored))
+        if any(r.kind == "feature" for r in result.rows):  # none when unimodal: false
+            console.print(scores_table(result.rows, "feature", f"Table 4-style: unimodal results per feature "
+                                                               f"(mean±std over seeds; fractions in %){suffix}", scored))
         console.print(scores_table(result.rows, "combination", f"Table 5-style: multimodal results per modality "
                                                                f"combination{suffix}", scored))
     if result.ranking:
