@@ -13,3 +13,4 @@ def register_commands(register):
     register("encoders", "merbench.cli.encoders:encoders", summary="Show the encoder model cards of registry.yaml.")
     register("results", "merbench.cli.results:results",
              summary="The results store: ls, show, rm, import, reindex; diff two records; export their tables.")
+    register("bench", "merbench.cli.bench:bench", summary="Run a benchmark suite, optionally gated on a baseline.")

@@ -35,7 +35,7 @@ def register_transcribers(register):
 @hookimpl
 def register_commands(register):
     register("demo-data", "merbench.cli.demo_data:demo_data",
-             summary="Generate the demo corpus (tiny or standard) in both MER layouts.")
+             summary="Generate the demo corpus (tiny, small or standard) in both MER layouts.")
     register("data", "merbench.cli.data:data",
              summary="Inspect datasets: `data check PATH` counts, problems, manifest hash; `data convert` pickle-free labels.")
     register("transcribe", "merbench.cli.transcribe:transcribe",

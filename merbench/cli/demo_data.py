@@ -8,8 +8,8 @@ import click
 
 
 @click.command("demo-data")
-@click.option("--size", type=click.Choice(["tiny", "standard"]), default="standard", show_default=True,
-              help="tiny (~40 clips, for tests) or standard (~2,100 clips).")
+@click.option("--size", type=click.Choice(["tiny", "small", "standard"]), default="standard", show_default=True,
+              help="tiny (~40 clips, for tests), small (~220 clips, for CI benchmarks) or standard (~2,100 clips).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same corpus.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder [default: $MERBENCH_CACHE/demo/<size>-seed<seed>].")

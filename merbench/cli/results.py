@@ -2,7 +2,8 @@
 
 ``ls``, ``show``, ``rm``, ``import`` and ``reindex`` are thin wrappers of :class:`merbench.results.store.Store`;
 ``diff`` names why two records differ; ``export`` (:mod:`merbench.cli.export`) writes their tables as
-CSV, Markdown or LaTeX. Other modules add their commands to the :func:`results` group.
+CSV, Markdown or LaTeX; ``compare`` (:mod:`merbench.cli.compare`) compares two result sets metric by metric
+(the regression gate). Other modules add their commands to the :func:`results` group.
 """
 
 from __future__ import annotations
@@ -272,3 +273,6 @@ def diff(a: str, b: str) -> None:
 from merbench.cli.export import export  # noqa: E402  (its own module; imports only click at the top)
 
 results.add_command(export)
+from merbench.cli.compare import compare as _compare  # noqa: E402  (its own module: one command per file)
+
+results.add_command(_compare)

@@ -379,6 +379,26 @@ class Store:
                               "FROM records GROUP BY run ORDER BY MIN(created), run").fetchall()
         return [RunSummary(run, n, tuple(sorted(tracks.split(","))), first, last) for run, n, tracks, first, last in rows]
 
+    def locate(self, ref: str) -> Path:
+        """The file or folder of records ``ref`` names: a path as it is; else a run id of the index (the
+        folder of that run's records); else one record as :meth:`find` resolves it. What ``results compare``
+        and ``bench --against`` accept besides paths."""
+        path = Path(ref).expanduser()
+        if path.exists():
+            return path
+        if self.index.is_file():
+            folders = {e.path.parent for e in self.select(run=ref)}
+            if len(folders) == 1:
+                return folders.pop()
+            if folders:  # one run id in several places (an --out folder named like a run): name them
+                raise StoreError(f"run {ref!r} is in several folders of the index: "
+                                 f"{', '.join(sorted(map(str, folders)))}; pass one of them")
+        try:
+            return self.find(ref).path
+        except StoreError:
+            raise StoreError(f"{ref}: no such file or folder, and no run or record of that name in the results store "
+                             f"{self.root} (`merbench results ls` lists them)") from None
+
     def choose(self, refs: Sequence[str] = (), **filters: Any) -> list[Entry]:
         """The records named by ``refs`` (each as :meth:`find` resolves it) that match ``filters`` (those of
         :meth:`select`), or, with no ``refs``, every record matching ``filters``; what ``results rm`` removes.

@@ -27,7 +27,8 @@ def print_report(result: Any, console: Any) -> None:
     widest = max((len(t.columns) for t in tables), default=0)
     console.width = max(console.width, 20 + 15 * widest)  # room for every column's mean ± std, one width for all
     for table in tables:
-        console.print(rich_table(table))
+        if table.rows:  # no unimodal rows when unimodal: false
+            console.print(rich_table(table))
     if result.ranking:
         console.print(f"Top-N ranking (unimodal CV selection score): {result.ranking}")
     for outcome in result.outcomes.values():

@@ -46,6 +46,9 @@ MIN_SECONDS, MAX_SECONDS = 2.0, 6.0
 
 SIZES = {
     "tiny": dict(trainval=30, unlabeled=12, semi=4, noise=4, ov=8, speakers=6, noise_files=3),
+    # enough Train&Val clips that CV scores sit clearly above chance, yet generated and extracted in
+    # seconds: the CI-sized corpus of the demo-smoke benchmark suite (benchmarks/suites/demo-smoke.yaml)
+    "small": dict(trainval=200, unlabeled=20, semi=10, noise=10, ov=8, speakers=10, noise_files=3),
     "standard": dict(trainval=600, unlabeled=1500, semi=200, noise=200, ov=100, speakers=40, noise_files=12),
 }
 #: Class prior close to MER2024 Train&Val (neutral and angry common, surprise rare).
