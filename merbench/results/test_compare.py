@@ -160,5 +160,5 @@ def test_cli_exit_status_table_and_json(tmp_path):
                                    "--json"])
     assert [m["metric"] for m in json.loads(only_acc.output)["pairs"][0]["metrics"]] == ["acc"]
     unreadable = runner.invoke(cli, ["results", "compare", str(tmp_path / "a"), str(tmp_path / "nowhere")])
-    assert unreadable.exit_code == 2 and "no such record file or folder" in unreadable.output
+    assert unreadable.exit_code == 2 and "no run or record of that name in the results store" in unreadable.output
     assert len(unreadable.output.strip().splitlines()) == 1

@@ -228,3 +228,14 @@ def test_cli_ls_show_rm_import_and_their_exit_codes(ran, tmp_path):
     assert _cli("results", "import", tmp_path / "empty", "--results", store.root).exit_code == 1
     imported = _cli("results", "import", ran.result.out, "--results", tmp_path / "other")
     assert imported.exit_code == 0 and f"imported {len(entries)} record(s)" in imported.output
+
+
+def test_compare_takes_run_ids_and_record_names_of_the_store(ran):
+    store, run_id = ran.store, ran.result.out.name
+    assert store.locate(run_id) == ran.result.out.resolve()
+    assert store.locate("semi-attention-A+V") == (ran.result.out / "semi-attention-A+V.json").resolve()
+    with pytest.raises(StoreError, match="no run or record of that name"):
+        store.locate("20000101-000000")
+    same = _cli("results", "compare", run_id, str(ran.result.out), "--results", store.root)
+    assert same.exit_code == 0, same.output
+    assert "gate passed" in same.output
