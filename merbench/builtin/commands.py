@@ -12,3 +12,4 @@ def register_commands(register):
     register("plugins", "merbench.cli.plugins:plugins", summary="List installed plugins and diagnose failures.")
     register("encoders", "merbench.cli.encoders:encoders", summary="Show the encoder model cards of registry.yaml.")
     register("results", "merbench.cli.results:results", summary="Inspect result records: why two records differ.")
+    register("report", "merbench.cli.report:report", summary="Write an offline HTML report of result sets.")
