@@ -292,7 +292,9 @@ def _leaderboard_page(names: dict[str, ResultSet], out: Path, env) -> None:
     pairs = [(rs.name, rf) for rs in names.values() for rf in rs.records]
     set_of = {id(rf): rs for rs in names.values() for rf in rs.records}
     boards = []
-    for (label, metric, dataset), ordered, picture in _leaderboards(pairs, out / "img", out, 1):
+    # the boards with most records first (what is compared across sets), a bar picture where two or more
+    for (label, metric, dataset), ordered, picture in sorted(_leaderboards(pairs, out / "img", out, 2),
+                                                             key=lambda board: (-len(board[1]), board[0])):
         entries = []
         for group, rf in ordered:
             base = href_of[id(set_of[id(rf)])]
