@@ -22,7 +22,7 @@ from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 from merbench.report.sets import RecordFile, ReportError, ResultSet, slug
-from merbench.report.tables import _strategy_heading, dataset_label, is_row_record, other_rows, score_tables
+from merbench.report.tables import column_of, dataset_label, is_row_record, other_rows, score_tables
 from merbench.results import plots
 from merbench.util.stats import mean_std
 
@@ -76,7 +76,7 @@ def _compact(value: Any) -> str:
 def _label(record: dict[str, Any]) -> str:
     """The scored column a record belongs to: its track, ``+strategy`` for a further strategy."""
     if is_row_record(record):
-        return _strategy_heading(record["config"]["track"], record["extra"]["strategy"])[0]
+        return column_of(record["config"]["track"], record["extra"]["strategy"])[0]
     return record["track"]
 
 

@@ -43,7 +43,7 @@ def dataset_label(record: dict[str, Any]) -> str:
     return str(spec) if isinstance(spec, str) and spec else record["dataset"]["name"]
 
 
-def _strategy_heading(track: dict[str, Any], strategy: str) -> tuple[str, str]:
+def column_of(track: dict[str, Any], strategy: str) -> tuple[str, str]:
     """The column group's label and heading, as the run names them (``Scored`` in merbench.runner.run)."""
     from merbench import plugins
 
@@ -94,7 +94,7 @@ def score_tables(records: Sequence[RecordFile]) -> list[Table]:
         for rf in sorted(members, key=lambda m: _order(m.record)):
             r = rf.record
             track = r["config"]["track"]
-            label, heading = _strategy_heading(track, r["extra"]["strategy"])
+            label, heading = column_of(track, r["extra"]["strategy"])
             shown = tuple(track.get("columns") or track["metrics"])
             scored.setdefault(label, SimpleNamespace(label=label, heading=heading,
                                                      track=SimpleNamespace(shown_columns=shown)))
