@@ -14,3 +14,4 @@ def register_commands(register):
     register("results", "merbench.cli.results:results",
              summary="The results store: ls, show, rm, import, reindex; diff two records; export their tables.")
     register("bench", "merbench.cli.bench:bench", summary="Run a benchmark suite, optionally gated on a baseline.")
+    register("report", "merbench.cli.report:report", summary="Write an offline HTML report of result sets.")

@@ -31,7 +31,7 @@ from merbench.contracts.cards import FusionCard  # noqa: F401  (each kind's card
 class FusionOutput:
     logits: torch.Tensor  # (B, num_classes)
     valence: torch.Tensor | None = None  # (B,) where the track has valence
-    weights: torch.Tensor | None = None  # (B, n_inputs) modality weights, for analysis
+    weights: torch.Tensor | None = None  # (B, n_inputs) input weights in ``input_dims`` order, for analysis
 
 
 class BufferDropout(nn.Module):

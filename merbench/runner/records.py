@@ -54,7 +54,9 @@ def _components(row, trainer, scored_track, strategy: str, feature_sets: list[st
 
 
 def _prediction_rows(names: list[str], split: str, seed: int, logits: np.ndarray, labels: np.ndarray | None,
-                     valence: np.ndarray | None = None) -> list[dict[str, Any]]:
+                     valence: np.ndarray | None = None, weights: np.ndarray | None = None,
+                     inputs: list[str] | None = None) -> list[dict[str, Any]]:
+    """One row per sample; ``weights`` (N, K) are the fusion's input weights, named by ``inputs``."""
     probs = softmax(logits)
     rows = []
     for i, name in enumerate(names):
@@ -64,6 +66,8 @@ def _prediction_rows(names: list[str], split: str, seed: int, logits: np.ndarray
             row["label"] = EMOTIONS[int(labels[i])]
         if valence is not None:
             row["valence"] = float(valence[i])
+        if weights is not None:
+            row["weights"] = {k: round(float(w), 6) for k, w in zip(inputs, weights[i])}
         rows.append(row)
     return rows
 
@@ -145,7 +149,8 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
                 entry["folds"] = result.folds
                 names = [n for n in train_sf.names if n not in train_sf.skipped]
                 predictions += _prediction_rows(names, f"{train_sf.split} (out-of-fold)", seed, result.oof_logits,
-                                                _labels(train_sf, names), result.oof_valence)
+                                                _labels(train_sf, names), result.oof_valence, result.oof_weights,
+                                                result.weight_inputs)
             else:
                 pool = trainer.unlabeled_set(track)  # predictions of the whole pool, for a submission
                 shown = [test_set] + ([pool] if pool in result.test_logits else [])
@@ -153,7 +158,8 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
                     names = result.test_names[name]
                     labels = _labels(trainer.split_features[name], names) if trainer.sets[name].labeled else None
                     predictions += _prediction_rows(names, trainer.sets[name].split, seed, result.test_logits[name],
-                                                    labels, result.test_valence.get(name))
+                                                    labels, result.test_valence.get(name),
+                                                    result.test_weights.get(name), result.weight_inputs)
             per_seed.append(entry)
         used = [group.train] + ([test_set] if test_set else [])
         skipped = sorted({f"{sf.split}/{n}: {why}" for name in used for sf in [trainer.split_features[name]]

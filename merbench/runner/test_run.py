@@ -25,6 +25,9 @@ def test_run_trainval_and_semi_on_tiny_demo(tiny_demo, tmp_path, monkeypatch):
     lines = (tmp_path / "out" / record["predictions"]["path"]).read_text().splitlines()
     splits = {json.loads(line)["split"] for line in lines}
     assert splits == {"semi", "unlabeled"} and all("name" in json.loads(line) for line in lines)
+    assert all(set(json.loads(line)["weights"]) == {"audio", "visual"} for line in lines)  # the attention weights
+    trainval = json.loads((tmp_path / "out" / "trainval-attention-A+V.json").read_text())
+    assert all(len(fold["curve"]["waf"]) == 2 for fold in trainval["per_seed"][0]["folds"])  # one score per epoch
     assert scores_table(result.rows, "combination", "t", result.scored).row_count == 1
     # the exports rebuild from the records the very tables the run printed
     assert record_tables(tmp_path / "out") == [t for t in paper_tables(result.rows, result.scored) if t.rows]

@@ -67,6 +67,10 @@ class CVResult:
     test_valence: dict[str, np.ndarray] = field(default_factory=dict)
     test_names: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
+    # the fusion's per-sample input weights (FusionOutput.weights), for analysis only; None/empty when it gives none
+    weight_inputs: list[str] | None = None  # column names of the weights: the fusion's inputs, in order
+    oof_weights: np.ndarray | None = None  # (N, K): each Train&Val row by the fold model that did not train on it
+    test_weights: dict[str, np.ndarray] = field(default_factory=dict)  # test name -> (N_t, K), fold-averaged
 
     @property
     def chosen_params(self) -> dict[str, Any]:
@@ -79,6 +83,12 @@ def _metrics(history_row: np.ndarray) -> dict[str, float]:
     if "mse" in out:
         out["combined"] = float(selection_score(history_row, "combined"))
     return out
+
+
+def _curve(history: np.ndarray) -> dict[str, list[float]]:
+    """The validation metrics after each epoch (``HISTORY_COLUMNS``, those scored), rounded to 6 digits."""
+    return {name: [round(float(v), 6) for v in column] for name, column in zip(HISTORY_COLUMNS, history.T)
+            if np.isfinite(column).all()}
 
 
 def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any], trials: list[dict[str, Any]], *,
@@ -133,7 +143,7 @@ def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any
     unbiased_rows: list[dict[str, float]] = []
     for f, res in enumerate(kept):
         row: dict[str, Any] = {"fold": f + 1, "size": int(len(folds[f])), "best_epoch": res.best_epoch + 1,
-                               **_metrics(res.history[res.best_epoch])}
+                               **_metrics(res.history[res.best_epoch]), "curve": _curve(res.history)}
         if config.unbiased:
             inner_scores = np.stack([selection_score(results[inner[k, f]].history, config.select)
                                      for k in range(len(trials))])  # (trials, epochs)
@@ -156,12 +166,22 @@ def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any
 
     result = CVResult(trials=[dict(t) for t in trials], trial_scores=trial_scores, chosen=chosen, baseline=baseline,
                       unbiased=unbiased, folds=fold_rows, oof_logits=oof_logits, oof_valence=oof_valence)
+    # the fusion's input weights of the out-of-fold rows, by a second pass of each kept model over its
+    # validation rows (the logits above stay those of training, so no score changes)
+    val_weights = [trainer.predict(res, table.subset(folds[f]))[2] for f, res in enumerate(kept)]
+    if val_weights[0] is not None:
+        result.weight_inputs = list(kept[0].module.input_dims)
+        result.oof_weights = np.zeros((n, val_weights[0].shape[1]), dtype=np.float32)
+        for f, w in enumerate(val_weights):
+            result.oof_weights[folds[f]] = w
     for name, test in (test_tables or {}).items():
         preds = [trainer.predict(res, test) for res in kept]
         result.test_logits[name] = np.mean([p[0] for p in preds], axis=0)
         result.test_names[name] = list(test.names)
         if preds[0][1] is not None:
             result.test_valence[name] = np.mean([p[1] for p in preds], axis=0)
+        if preds[0][2] is not None:
+            result.test_weights[name] = np.mean([p[2] for p in preds], axis=0)
     result.seconds = time.perf_counter() - start
     return result
 

@@ -30,6 +30,22 @@ def test_cv_scores_predictions_and_same_seed_identical(synthetic_table):
     assert c.baseline != a.baseline
 
 
+def test_folds_carry_their_epoch_curve_and_rows_their_attention_weights(synthetic_table):
+    test = make_table(n=30, seed=0, source="test")
+    config = TrainConfig(epochs=4, unbiased=False, device="cpu")
+    a = cross_validate(synthetic_table, builder(synthetic_table), TRIALS[:1], config=config, seed=0,
+                       test_tables={"t": test})
+    for fold in a.folds:  # the chosen trial's validation scores after every epoch; the best epoch's is the fold's
+        assert set(fold["curve"]) == {"waf", "acc"} and len(fold["curve"]["waf"]) == 4  # no valence: no mse
+        assert fold["curve"]["waf"][fold["best_epoch"] - 1] == pytest.approx(fold["waf"], abs=1e-6)
+    assert a.weight_inputs == ["audio", "text", "visual"]
+    assert a.oof_weights.shape == (len(synthetic_table), 3) and a.test_weights["t"].shape == (30, 3)
+    np.testing.assert_allclose(a.oof_weights.sum(1), 1.0, rtol=1e-5)  # softmax weights, one row per sample
+    concat = cross_validate(synthetic_table, builder(synthetic_table, "concat-mlp"), TRIALS[:1], config=config, seed=0,
+                            test_tables={"t": test})
+    assert concat.oof_weights is None and concat.weight_inputs is None and concat.test_weights == {}
+
+
 @pytest.mark.parametrize("fusion", ["concat-mlp", "tfn", "lmf", "attention-topn"])
 def test_every_utterance_fusion_trains_vectorised(synthetic_table, fusion):
     result = cross_validate(synthetic_table, builder(synthetic_table, fusion), TRIALS[:1],

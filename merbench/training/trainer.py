@@ -278,11 +278,13 @@ class VectorisedTrainer:
 
     # -- prediction ----------------------------------------------------------------------------
     @torch.no_grad()
-    def predict(self, result: JobResult, table: FeatureTable, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray | None]:
-        """Logits (N, C) (and valence (N,)) of one kept model on ``table``."""
+    def predict(self, result: JobResult, table: FeatureTable,
+                chunk: int = 4096) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Logits (N, C), valence (N,) and the fusion's input weights (N, K) of one kept model on
+        ``table``; valence and weights are None when the fusion gives none."""
         module = result.module
         module.eval()
-        logits, valence = [], []
+        logits, valence, weights = [], [], []
         state = {k: v.to(self.device) for k, v in result.state.items()}
         for a in range(0, len(table), chunk):
             x = {k: torch.as_tensor(v[a:a + chunk], device=self.device) for k, v in table.inputs.items()}
@@ -290,8 +292,11 @@ class VectorisedTrainer:
             logits.append(out.logits.cpu().numpy())
             if out.valence is not None:
                 valence.append(out.valence.cpu().numpy())
+            if out.weights is not None:
+                weights.append(out.weights.cpu().numpy())
         module.train()
-        return np.concatenate(logits), (np.concatenate(valence) if valence else None)
+        return (np.concatenate(logits), (np.concatenate(valence) if valence else None),
+                (np.concatenate(weights) if weights else None))
 
 
 def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
