@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 
-def history_path(suite: str) -> Path:
-    from merbench.paths import results_dir
+def history_path(suite: str, results: str | Path | None = None) -> Path:
+    """``<results store>/bench/<suite>/history.jsonl``."""
+    from merbench.results.store import Store
 
-    return results_dir() / "bench" / suite / "history.jsonl"
+    return Store(results).root / "bench" / suite / "history.jsonl"
 
 
 def entry(run: Any) -> dict[str, Any]:

@@ -62,10 +62,10 @@ class BenchRun:
         return self.comparison is not None and self.comparison.failed(require_pairs=True)
 
 
-def default_out(suite: Suite) -> Path:
-    from merbench.paths import results_dir
+def default_out(suite: Suite, results: str | Path | None = None) -> Path:
+    from merbench.results.store import Store
 
-    return results_dir() / "bench" / suite.name / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Store(results).root / "bench" / suite.name / _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
 def write_manifest(suite: Suite, out: Path, started: str) -> Path:
@@ -83,7 +83,7 @@ def _write_yaml(path: Path, data: Any) -> Path:
     return path
 
 
-def run_cells(suite: Suite, out: Path, *, progress: bool = True,
+def run_cells(suite: Suite, out: Path, *, progress: bool = True, results: str | Path | None = None,
               on_cell: Callable[[CellRun], None] | None = None) -> list[CellRun]:
     """Each cell through :func:`merbench.runner.run.run` into ``<out>/<cell id>/``, in order, its run
     config written there first as ``run-config.yaml``."""
@@ -95,7 +95,7 @@ def run_cells(suite: Suite, out: Path, *, progress: bool = True,
         t = time.perf_counter()
         target = out / cell.id
         config_path = _write_yaml(target / "run-config.yaml", cell.config)
-        result = run({"out": str(target)}, config_path=config_path, progress=progress)
+        result = run({"out": str(target)}, config_path=config_path, progress=progress, results=results)
         cell_run = CellRun(cell, target, list(result.records), dict(result.failed), time.perf_counter() - t, result)
         done.append(cell_run)
         if on_cell is not None:
@@ -105,25 +105,28 @@ def run_cells(suite: Suite, out: Path, *, progress: bool = True,
 
 def bench(suite: Suite, *, out: str | Path | None = None, against: str | Path | None = None, k: float | None = None,
           tolerance: float | None = None, progress: bool = True, history: bool = True,
-          on_cell: Callable[[CellRun], None] | None = None) -> BenchRun:
+          results: str | Path | None = None, on_cell: Callable[[CellRun], None] | None = None) -> BenchRun:
     """Run every cell of ``suite`` into one result set, compare it with the baseline folder ``against``
-    (read first, so an unreadable baseline fails before any work) and append the history line.
+    (read first, so an unreadable baseline fails before any work; a folder, or a run id or bench result
+    set of the results store at ``results``) and append the history line.
     ``k`` and ``tolerance`` default to the suite's ``gate``, else 2 and 0."""
     from merbench.bench.history import append, entry, history_path
     from merbench.results.compare import compare_sets, load_result_set
 
-    baseline = load_result_set(against) if against is not None else None
+    from merbench.results.store import Store
+
+    baseline = load_result_set(Store(results).locate(str(against))) if against is not None else None
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    target = Path(out).expanduser() if out is not None else default_out(suite)
+    target = Path(out).expanduser() if out is not None else default_out(suite, results)
     write_manifest(suite, target, started)
     t0 = time.perf_counter()
     result = BenchRun(suite, target, started, against=Path(against) if against is not None else None)
-    result.cells = run_cells(suite, target, progress=progress, on_cell=on_cell)
+    result.cells = run_cells(suite, target, progress=progress, results=results, on_cell=on_cell)
     result.wall_s = time.perf_counter() - t0
     if baseline is not None:
         k = k if k is not None else suite.gate.get("k", 2.0)
         tolerance = tolerance if tolerance is not None else suite.gate.get("tolerance", 0.0)
         result.comparison = compare_sets(baseline, load_result_set(target), k=k, tolerance=tolerance)
     if history:
-        result.history = append(history_path(suite.name), entry(result))
+        result.history = append(history_path(suite.name, results), entry(result))
     return result

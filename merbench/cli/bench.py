@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import click
 
+from merbench.cli.options import results_option
+
 
 @click.command("bench")
 @click.argument("suite")
 @click.option("--against", type=click.Path(),
-              help="Baseline result set (a folder of records): exit 1 when a main score is significantly worse "
+              help="Baseline result set (a folder of records, or a run id of the results store): exit 1 when a main score is significantly worse "
                    "or a baseline record was not produced.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Result set folder [default: <results>/bench/<suite>/<timestamp>]; the same folder resumes.")
@@ -23,7 +25,8 @@ import click
 @click.option("--list", "list_cells", is_flag=True, help="Print the suite's cells and their run configs, run nothing.")
 @click.option("--no-history", is_flag=True, help="Do not append this run to <results>/bench/<suite>/history.jsonl.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
-def bench(suite, against, out, sets, k, tolerance, list_cells, no_history, no_progress):
+@results_option
+def bench(suite, against, out, sets, k, tolerance, list_cells, no_history, no_progress, results_root):
     """Run every cell of SUITE (a name under benchmarks/suites, or a suite YAML file) and print its tables.
 
     Each cell is one `merbench run` config; all cells' records go into one result set, and a line
@@ -38,6 +41,7 @@ def bench(suite, against, out, sets, k, tolerance, list_cells, no_history, no_pr
     from merbench.cli.compare import unreadable
     from merbench.cli.console import console_for_tables, errors_as_one_line
     from merbench.results.compare import CompareError, print_comparison
+    from merbench.results.store import StoreError
     from merbench.runner.report import print_report
     from merbench.util.params import parse_pairs
 
@@ -60,8 +64,8 @@ def bench(suite, against, out, sets, k, tolerance, list_cells, no_history, no_pr
     with errors_as_one_line():
         try:
             result = run_bench(loaded, out=out, against=against, k=k, tolerance=tolerance, progress=not no_progress,
-                               history=not no_history, on_cell=show)
-        except CompareError as exc:
+                               history=not no_history, results=results_root, on_cell=show)
+        except (CompareError, StoreError) as exc:
             raise unreadable(exc) from None
         except KeyboardInterrupt:
             click.echo(f"Interrupted: finished rows stay in {out or 'the result set folder'}; re-run with --out "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from merbench.cli.options import parse_params
+from merbench.cli.options import parse_params, results_option
 
 PARAM_EXAMPLE = "max_new_tokens=32"
 
@@ -238,20 +238,30 @@ def score(predictions, truth, dataset_spec, reader, split, groupers, grouping, p
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Number of seeds, run as 0..K-1 (the Random baseline's draws); scores are mean ± std over them.")
 @click.option("--limit", type=int, default=None, help="Only the first N clips of the split (every row on the same clips).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write result records here.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder of the result records (default <results>/runs/<run-id>).")
 @cache_option
-def track(dataset_spec, reader, split, describer, params, groupers, seeds, limit, out, cache_path):
-    """The whole MER-OV track: Empty, Random and the describer, printed as MER2024 Table 6."""
+@results_option
+def track(dataset_spec, reader, split, describer, params, groupers, seeds, limit, out, cache_path, results_root):
+    """The whole MER-OV track: Empty, Random and the describer, printed as MER2024 Table 6; a result
+    record per row, indexed in the results store."""
     from merbench.datasets import open_dataset
     from merbench.ov.track import format_table, run_ov_track
+    from merbench.results.store import Store
 
     console = _console()
     dataset = open_dataset(dataset_spec, reader=reader)
+    store = Store(results_root)
+    store.check()
+    out = out if out is not None else store.new_run_dir()
     rows = run_ov_track(dataset, describer=None if describer == "none" else describer,
                         describer_params=parse_params(params, example=PARAM_EXAMPLE),
                         grouper=list(groupers) or None, seeds=range(seeds), out=out, split=split, limit=limit,
                         cache=cache_path, progress=True)
+    for row in rows:
+        store.add(row["record"])
     console.print(format_table(rows))
+    console.print(f"{len(rows)} records in {out} (indexed in {store.root})")
     for row in rows:
         if row.get("clips_per_second") is not None or row.get("generation"):
             gen = row["generation"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from merbench.cli.options import results_option
+
 
 @click.command()
 @click.option("--dataset", "dataset_spec", help='Dataset ("demo", "demo:tiny", a folder); default: the run default.')
@@ -24,8 +26,9 @@ import click
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder of the records (default <results>/runs/<run-id>).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the rows to this JSON file.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@results_option
 def robustness(dataset_spec, reader, config_path, base_track, split, sweep_path, noise_bank, corruption_seed, seeds,
-               trials, epochs, device, out, json_out, no_progress) -> None:
+               trials, epochs, device, out, json_out, no_progress, results_root) -> None:
     """Train the run's model (every encoder, fused by modality) on clean Train&Val, then score it on
     the track's split corrupted at every sweep level (the clean split first): one record per level."""
     import json
@@ -44,7 +47,7 @@ def robustness(dataset_spec, reader, config_path, base_track, split, sweep_path,
         spec = load_sweep(sweep_path) if sweep_path else None
         result, rows = model_sweep({k: v for k, v in overrides.items() if v is not None}, spec, base_track=base_track,
                                    split=split, noise_bank=noise_bank, config_path=config_path,
-                                   progress=not no_progress)
+                                   progress=not no_progress, results=results_root)
     config = result.config
     console.print(f"protocol {result.protocol['name']}; departures: " + ("; ".join(departure_lines(result)) or "none"))
     metrics = [m for m in result.scored[0].track.metrics if any(m in r for r in rows)]

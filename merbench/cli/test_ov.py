@@ -103,7 +103,12 @@ def test_ov_describe_extract_score_with_a_tiny_lm_on_the_demo(tiny_demo, tiny_ca
 
 def test_ov_track_seeds_is_a_count_like_run(tiny_demo, tmp_path):
     result = CliRunner().invoke(ov, ["track", "--dataset", str(tiny_demo), "--describer", "none", "--grouper", "file",
-                                     "--seeds", "2", "--limit", "4", "--out", str(tmp_path)])
+                                     "--seeds", "2", "--limit", "4", "--out", str(tmp_path / "out"),
+                                     "--results", str(tmp_path / "results")])
     assert result.exit_code == 0, result.output
-    random_row = json.loads(next(tmp_path.glob("*andom*.json")).read_text())
+    random_row = json.loads(next((tmp_path / "out").glob("*andom*.json")).read_text())
     assert random_row["seeds"] == [0, 1]
+    from merbench.results.store import Store
+
+    indexed = sorted(e.path.name for e in Store(tmp_path / "results").select())  # the records are in the store
+    assert indexed == sorted(p.name for p in (tmp_path / "out").glob("*.json")) and len(indexed) >= 2

@@ -118,7 +118,8 @@ def sweep_tracks(sweep_spec: list[dict] | None, *, base_track: str = "noise", sp
 
 def model_sweep(config: Mapping[str, Any] | None = None, sweep_spec: list[dict] | None = None, *,
                 base_track: str = "noise", split: str | None = None, noise_bank: str | Path | None = None,
-                config_path: str | Path | None = None, progress: bool = True) -> tuple[Any, list[dict]]:
+                config_path: str | Path | None = None, progress: bool = True,
+                results: str | Path | None = None) -> tuple[Any, list[dict]]:
     """Train the run's model once per seed (every encoder, fused by modality) and score it on every
     sweep level of the base track's test split (or ``split``), through ``merbench run``.
 
@@ -133,7 +134,7 @@ def model_sweep(config: Mapping[str, Any] | None = None, sweep_spec: list[dict] 
     layers = user_layers(config, config_path)
     encoders = merge(defaults(), {k: v for _, layer in layers for k, v in layer.items() if k == "encoders"})["encoders"]
     overrides = {**dict(config or {}), "tracks": tracks, "unimodal": False, "combinations": [sorted(encoders)]}
-    result = run(overrides, config_path=config_path, progress=progress)
+    result = run(overrides, config_path=config_path, progress=progress, results=results)
     row = result.rows[-1]
     axes = [({"corruption": "none", "param": None, "value": None})]
     for axis in validate_sweep(DEFAULT_SWEEP if sweep_spec is None else sweep_spec):

@@ -386,18 +386,20 @@ class Store:
         path = Path(ref).expanduser()
         if path.exists():
             return path
-        if self.index.is_file():
-            folders = {e.path.parent for e in self.select(run=ref)}
-            if len(folders) == 1:
-                return folders.pop()
-            if folders:  # one run id in several places (an --out folder named like a run): name them
-                raise StoreError(f"run {ref!r} is in several folders of the index: "
-                                 f"{', '.join(sorted(map(str, folders)))}; pass one of them")
+        missing = StoreError(f"{ref}: no such file or folder, and no run or record of that name in the results store "
+                             f"{self.root} (`merbench results ls` lists them)")
+        if not self.index.is_file():  # nothing indexed yet: looking must not create the store
+            raise missing
+        folders = {e.path.parent for e in self.select(run=ref)}
+        if len(folders) == 1:
+            return folders.pop()
+        if folders:  # one run id in several places (an --out folder named like a run): name them
+            raise StoreError(f"run {ref!r} is in several folders of the index: "
+                             f"{', '.join(sorted(map(str, folders)))}; pass one of them")
         try:
             return self.find(ref).path
         except StoreError:
-            raise StoreError(f"{ref}: no such file or folder, and no run or record of that name in the results store "
-                             f"{self.root} (`merbench results ls` lists them)") from None
+            raise missing from None
 
     def choose(self, refs: Sequence[str] = (), **filters: Any) -> list[Entry]:
         """The records named by ``refs`` (each as :meth:`find` resolves it) that match ``filters`` (those of
