@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml plugins/merbench-example/pyproject.toml scripts/install
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(TORCH_PIP)
-	$(BIN)/python -m pip install -q -e '.[offline,dev]' 'torch==$(TORCH_VERSION)'
+	$(BIN)/python -m pip install -q -e '.[offline,dev,ray]' 'torch==$(TORCH_VERSION)'
 	$(BIN)/python -m pip install -q --no-deps $(NODEPS)
 	$(BIN)/python -m pip install -q -e plugins/merbench-example
 	touch $@
@@ -37,7 +37,7 @@ run: install
 	$(BIN)/merbench run
 
 test: install
-	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -13,3 +13,13 @@ def parse_params(pairs: tuple[str, ...], option: str = "--param", example: str =
         return parse_pairs(pairs, example=f"{option} {example}")
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def executor_options(command):
+    """``--executor local|ray`` and ``--ray-address``: where a command's extraction and training run
+    (see :mod:`merbench.executors`; the same numbers either way)."""
+    command = click.option("--ray-address", default=None,
+                           help="Join this Ray cluster (default: $MERBENCH_RAY_ADDRESS, else start a local Ray "
+                                "instance for the command).")(command)
+    return click.option("--executor", type=click.Choice(["local", "ray"]), default=None,
+                        help="Where extraction and training run: this process (local, the default) or Ray.")(command)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from merbench.cli.options import executor_options
+
 
 def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
     """``--encoder NAME`` (modality from its card) or ``--encoder MODALITY=NAME`` (any name, e.g. imported features)."""
@@ -43,8 +45,9 @@ def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--device", help="auto, cpu, cuda, cuda:1 ...")
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder (default ./runs/<timestamp>).")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@executor_options
 def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion, tracks, trials, seeds, epochs, topn,
-        stratified, standardize, skip_missing, device, out, no_progress):
+        stratified, standardize, skip_missing, device, out, no_progress, executor, ray_address):
     """Extract what is missing, corrupt what a track corrupts, train, score every track and print the tables.
 
     With no arguments: the demo corpus (generated if missing), the offline encoder of each modality,
@@ -59,7 +62,8 @@ def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion,
     console = console_for_tables()
     overrides = {"dataset": dataset, "reader": reader, "protocol": protocol, "fusion": fusion, "trials": trials,
                  "epochs": epochs, "topn": topn, "stratified": stratified, "standardize": standardize,
-                 "skip_missing": skip_missing, "device": device, "out": out}
+                 "skip_missing": skip_missing, "device": device, "out": out, "executor": executor,
+                 "executor_address": ray_address}
     with errors_as_one_line():
         if encoders:
             overrides["encoders"] = encoder_groups(encoders)
