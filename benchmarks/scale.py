@@ -95,8 +95,6 @@ def encoder_flops() -> dict[str, float]:
 def ray_startup() -> list[dict]:
     import ray
 
-    from merbench.executors.ray_executor import _Reporter  # noqa: F401  (imports merbench in the timing)
-
     out = []
     for cpus in (1, 2):
         start = time.perf_counter()
