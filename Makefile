@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml plugins/merbench-example/pyproject.toml plugins/merbenc
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(TORCH_PIP)
-	$(BIN)/python -m pip install -q -e '.[offline,dev]' 'torch==$(TORCH_VERSION)'
+	$(BIN)/python -m pip install -q -e '.[offline,dev,ray]' 'torch==$(TORCH_VERSION)'
 	$(BIN)/python -m pip install -q --no-deps $(NODEPS)
 	$(BIN)/python -m pip install -q -e plugins/merbench-example
 	$(BIN)/python -m pip install -q -e plugins/merbench-mlflow
@@ -42,7 +42,7 @@ run: install
 # store; its own tests register it themselves (plugins/merbench-mlflow/tests).
 test: install
 	MERBENCH_DISABLE_PLUGINS=mlflow$${MERBENCH_DISABLE_PLUGINS:+,$$MERBENCH_DISABLE_PLUGINS} \
-		$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
+		$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -129,14 +129,20 @@ def _unique(names: Iterable[str]) -> list[str]:
 def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | None = None, *, device: str = "auto",
             batch_size: int | None = None, progress: bool = True, frames: bool = False,
             max_failed: float = DEFAULT_MAX_FAILED, workers: int | None = None, retry_failed: bool = True,
-            **encoder_params: Any) -> Path:
+            executor=None, **encoder_params: Any) -> Path:
     """Extract what is missing of ``names`` (default: every sample) into the keyed HDF5 cache.
 
     Returns the cache file's path. ``frames=True`` also stores frame-level features.
     ``retry_failed=False`` leaves clips whose failure is recorded alone.
     Raises :class:`ExtractionError` when more than ``max_failed`` of the clips failed (their
-    errors stay listed in the file; finished clips are kept).
+    errors stay listed in the file; finished clips are kept). A distributed ``executor``
+    (:mod:`merbench.executors`) shards the clips over its workers (:mod:`merbench.cache.distributed`).
     """
+    if executor is not None and executor.distributed:
+        from merbench.cache.distributed import extract_sharded
+
+        return extract_sharded(dataset, encoder, names, executor=executor, device=device, batch_size=batch_size,
+                               frames=frames, max_failed=max_failed, retry_failed=retry_failed, **encoder_params)
     resolved = resolve(dataset, encoder, **encoder_params)
     wanted = _unique(names if names is not None else (s.name for s in dataset.iter_all()))
     store = resolved.store
@@ -154,6 +160,13 @@ def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | Non
             aborted = _run(dataset, resolved, store, batches, len(wanted), progress=progress, frames=frames,
                            max_failed=max_failed, workers=workers, encode_workers=_encode_workers(resolved.encoder, device))
         store.compact()
+    check_failures(resolved, wanted, max_failed, aborted)
+    return store.path
+
+
+def check_failures(resolved: Resolved, wanted: Sequence[str], max_failed: float, aborted: bool) -> None:
+    """Raise :class:`ExtractionError` when more than ``max_failed`` of ``wanted`` failed (or a run stopped early)."""
+    store = resolved.store
     failed = store.failed()
     failed = {n: failed[n] for n in wanted if n in failed}
     if failed and (aborted or len(failed) > max_failed * len(wanted)):
@@ -162,7 +175,6 @@ def extract(dataset: Dataset, encoder: str | Encoder, names: Sequence[str] | Non
             f"{resolved.name}: {len(failed)} of {len(wanted)} clips failed (limit {max_failed:.0%}"
             f"{', stopped early' if aborted else ''}); first: {first[0]}: {first[1]} -- all errors: "
             f"`merbench cache ls --failed {store.path}`; fix the media, or raise max_failed")
-    return store.path
 
 
 def batch_plan(dataset: Dataset, encoder: Encoder, names: Sequence[str], batch_size: int) -> list[list[str]]:
@@ -205,12 +217,16 @@ def _encode_workers(encoder: Encoder, device: str) -> int:
 
 
 def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: list[list[str]], total: int, *,
-         progress: bool, frames: bool, max_failed: float, workers: int | None, encode_workers: int) -> bool:
+         progress: bool, frames: bool, max_failed: float, workers: int | None, encode_workers: int,
+         seqs: Sequence[int] | None = None, decode=None, bar=None, decode_ahead: int = 1) -> bool:
     """Encode ``batches``, each written to the store as soon as it is done; returns True when it
     stopped early for too many failures.
 
     Media are decoded on ``workers`` threads, a batch or two ahead of the encoder. With
     ``encode_workers`` > 1 that many batches are encoded at once (so a kill loses at most that many).
+    An extraction shard (:mod:`merbench.cache.distributed`) passes the part number of each batch
+    (``seqs``), ``decode(batch)`` (a handle whose ``result()`` is the batch's decoded inputs, decoded
+    on other workers, ``decode_ahead`` batches ahead) and its own progress ``bar``.
     """
     from merbench.cache.inputs import is_empty, prepare
 
@@ -234,7 +250,7 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
         encoded = _encode(encoder, [(n, x) for n, x in items if not is_empty(x)], failed, frames)
         return len(loaded), failed, empty, encoded
 
-    def write(n_loaded: int, failed: dict[str, str], empty: list[str], encoded) -> None:
+    def write(seq: int | None, n_loaded: int, failed: dict[str, str], empty: list[str], encoded) -> None:
         """Store one encoded batch (main thread only: h5py is not thread-safe); empty inputs become
         zero vectors once a feature size is known."""
         nonlocal shape, pending_empty, n_failed
@@ -252,11 +268,17 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
                 frame_list = (frame_list or []) + [np.zeros((0, *shape), np.float32)] * len(pending_empty)
             pending_empty = []
         if ok_names or failed:
-            store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed)
+            store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed, seq=seq)
         n_failed += len(failed)
         bar.advance(n_loaded, n_failed)
 
-    bar = _Progress(progress, resolved.name, sum(len(b) for b in batches))
+    if decode is None:
+        submit_batch = lambda batch: [decoders.submit(load, name) for name in batch]  # noqa: E731
+        collect = lambda handle: [f.result() for f in handle]  # noqa: E731
+        cancel = lambda handle: [f.cancel() for f in handle]  # noqa: E731
+    else:
+        submit_batch, collect, cancel = decode, (lambda handle: handle.result()), (lambda handle: handle.cancel())
+    bar = bar or _Progress(progress, resolved.name, sum(len(b) for b in batches))
     threads = contextlib.nullcontext()
     if encode_workers > 1:
         from merbench.threads import one_torch_thread_per_worker
@@ -265,26 +287,27 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
     with bar, threads, ThreadPoolExecutor(max_workers=workers) as decoders, \
             ThreadPoolExecutor(max_workers=encode_workers) as encoders:
         decoding: deque = deque()
-        planned = iter(batches)
-        running: set = set()
+        planned = iter(enumerate(batches))
+        running: dict = {}  # future -> part number
         stop = False
         while True:
-            while len(decoding) < encode_workers + 1 and not stop:  # decode ahead of the encoders
-                batch = next(planned, None)
+            while len(decoding) < encode_workers + decode_ahead and not stop:  # decode ahead of the encoders
+                b, batch = next(planned, (None, None))
                 if batch is None:
                     break
-                decoding.append([decoders.submit(load, name) for name in batch])
+                decoding.append((b, batch, submit_batch(batch)))
             while decoding and len(running) < encode_workers and not stop:
-                running.add(encoders.submit(encode, [f.result() for f in decoding.popleft()]))
+                b, batch, handle = decoding.popleft()
+                bar.started(batch)
+                running[encoders.submit(encode, collect(handle))] = None if seqs is None else seqs[b]
             if not running:
                 break
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                write(*future.result())
+                write(running.pop(future), *future.result())
             stop = n_failed > limit  # past the limit: keep the batches already running, start no more
-        for futures in decoding:
-            for f in futures:
-                f.cancel()
+        for _, _, handle in decoding:
+            cancel(handle)
     if stop:
         return True
     for name in pending_empty:  # every input was empty: the output size is unknown
@@ -373,10 +396,13 @@ class _Progress:
         if self.enabled:
             self.progress.update(self.task, advance=n, failed=failed)
 
+    def started(self, batch: list[str]) -> None:
+        """A batch goes to the encoder (a shard reports it, see :mod:`merbench.cache.distributed`)."""
+
 
 # -- reading ----------------------------------------------------------------------------------
 def _ready(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, frames: bool, extract_missing: bool,
-           device: str, encoder_params: dict) -> Resolved:
+           device: str, encoder_params: dict, executor=None) -> Resolved:
     resolved = resolve(dataset, encoder, **encoder_params)
     index = resolved.store.index(with_frames=frames)
     failed = resolved.store.failed()  # recorded failures are reported, not retried, on read; `extract` retries
@@ -390,7 +416,8 @@ def _ready(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, fr
                              f"run `merbench extract --encoder {resolved.name}` or pass extract_missing=True")
         # every requested clip, not only the missing ones: the batch plan is made over the request, so
         # clips missing after an interrupted run are batched as an uninterrupted run batches them
-        extract(dataset, encoder, names, device=device, frames=frames, retry_failed=False, **encoder_params)
+        extract(dataset, encoder, names, device=device, frames=frames, retry_failed=False, executor=executor,
+                **encoder_params)
     return resolved
 
 
@@ -404,7 +431,7 @@ def _check_failed(resolved: Resolved, names: Sequence[str], on_failed: str) -> l
 
 
 def load_features(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, layers: LayerPolicy | None = None,
-                  extract_missing: bool = True, on_failed: str = "error", device: str = "auto",
+                  extract_missing: bool = True, on_failed: str = "error", device: str = "auto", executor=None,
                   **encoder_params: Any) -> np.ndarray:
     """Utterance features float32 (N, D): means over time, rows in the order of ``names``.
 
@@ -412,9 +439,10 @@ def load_features(dataset: Dataset, encoder: str | Encoder, names: Sequence[str]
     transformers); see :mod:`merbench.cache.pooling`. ``on_failed="zeros"`` gives failed clips a
     zero row instead of raising. ``encoder_params`` build the encoder (``pooling=`` among them, for
     an encoder that declares ``poolings``); frame-level features come from :func:`load_frames`.
+    Missing clips are extracted through ``executor`` (default: in this process).
     """
     resolved = _ready(dataset, encoder, names, frames=False, extract_missing=extract_missing, device=device,
-                      encoder_params=encoder_params)
+                      encoder_params=encoder_params, executor=executor)
     bad = set(_check_failed(resolved, names, on_failed))
     good = [n for n in _unique(names) if n not in bad]
     pooled, _ = resolved.store.read(good)
@@ -428,10 +456,11 @@ def load_features(dataset: Dataset, encoder: str | Encoder, names: Sequence[str]
 
 
 def load_frames(dataset: Dataset, encoder: str | Encoder, names: Sequence[str], *, layers: LayerPolicy | None = None,
-                extract_missing: bool = True, device: str = "auto", **encoder_params: Any) -> list[np.ndarray]:
+                extract_missing: bool = True, device: str = "auto", executor=None,
+                **encoder_params: Any) -> list[np.ndarray]:
     """Frame-level features, one float32 (T, D) per name (T may be 0 for an empty input)."""
     resolved = _ready(dataset, encoder, names, frames=True, extract_missing=extract_missing, device=device,
-                      encoder_params=encoder_params)
+                      encoder_params=encoder_params, executor=executor)
     _check_failed(resolved, names, "error")
     policy = resolved.default_layers if layers is None else layers
     return [select_layers(f, policy).astype(np.float32) for f in resolved.store.read_frames(list(names))]

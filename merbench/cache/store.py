@@ -68,6 +68,7 @@ class FeatureStore:
         self.source = "extract"
         self._seq = 0
         self._lock_file = None
+        self._delegated = False
 
     # -- writing ---------------------------------------------------------------------------
     @contextmanager
@@ -92,6 +93,38 @@ class FeatureStore:
             handle.close()
             self._lock_file = None
 
+    def reserve(self, n: int) -> int:
+        """The first of ``n`` part numbers handed out to other writers (extraction shards); under the lock."""
+        if self._lock_file is None:
+            raise CacheError(f"{self.path}: reserve outside FeatureStore.writing()")
+        first, self._seq = self._seq, self._seq + n
+        return first
+
+    def part_names(self, seqs: set[int]) -> set[str]:
+        """Every clip (stored or failed) in the parts numbered ``seqs``: what a shard's earlier attempt finished."""
+        found: set[str] = set()
+        for path in self._parts():
+            if int(path.name.split("-")[0]) in seqs:
+                with _open(path) as f:
+                    found.update(_names(f))
+                    found.update(_failed(f))
+        return found
+
+    @contextmanager
+    def delegated_writing(self) -> Iterator["FeatureStore"]:
+        """Write parts on behalf of a driver process that holds the writer lock (an extraction shard on
+        another worker, :mod:`merbench.cache.distributed`). Parts must then be named by ``seq``
+        (:meth:`write_batch`), which the driver hands out, so shards never collide."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        if not lock_path.exists():
+            raise CacheError(f"{self.path}: this worker does not see the driver's cache folder ({lock_path} is "
+                             "missing); put MERBENCH_CACHE on a filesystem every worker mounts at the same path")
+        self._delegated = True
+        try:
+            yield self
+        finally:
+            self._delegated = False
+
     def recover(self) -> list[Path]:
         """Delete leftovers of a killed writer (temporary files); returns what was dropped."""
         dropped = [p for p in self.path.parent.glob(self.path.name + ".tmp*")]
@@ -102,14 +135,18 @@ class FeatureStore:
         return dropped
 
     def write_batch(self, names: Sequence[str], pooled: np.ndarray | None, lengths: Sequence[int] | None,
-                    frames: Sequence[np.ndarray] | None = None, failed: dict[str, str] | None = None) -> Path:
-        """Write one finished batch as a new part, atomically (write, fsync, rename)."""
-        if self._lock_file is None:
+                    frames: Sequence[np.ndarray] | None = None, failed: dict[str, str] | None = None, *,
+                    seq: int | None = None) -> Path:
+        """Write one finished batch as a new part, atomically (write, fsync, rename). ``seq`` names the
+        part (a shard's batch number, handed out by the driver); by default the next free number."""
+        if self._lock_file is None and not (self._delegated and seq is not None):
             raise CacheError(f"{self.path}: write_batch outside FeatureStore.writing()")
         self.parts_dir.mkdir(parents=True, exist_ok=True)
-        final = self.parts_dir / f"{self._seq:08d}-{os.getpid()}.h5"
+        if seq is None:
+            seq = self._seq
+            self._seq += 1
+        final = self.parts_dir / f"{seq:08d}-{os.getpid()}.h5"
         tmp = final.with_suffix(".tmp")
-        self._seq += 1
         with h5py.File(tmp, "w") as f:
             self._init_file(f, source=self.source)
             if names:

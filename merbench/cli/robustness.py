@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from merbench.cli.options import results_option
+from merbench.cli.options import executor_options, results_option
 
 
 @click.command()
@@ -27,8 +27,9 @@ from merbench.cli.options import results_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the rows to this JSON file.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @results_option
+@executor_options
 def robustness(dataset_spec, reader, config_path, base_track, split, sweep_path, noise_bank, corruption_seed, seeds,
-               trials, epochs, device, out, json_out, no_progress, results_root) -> None:
+               trials, epochs, device, out, json_out, no_progress, results_root, executor, ray_address) -> None:
     """Train the run's model (every encoder, fused by modality) on clean Train&Val, then score it on
     the track's split corrupted at every sweep level (the clean split first): one record per level."""
     import json
@@ -41,7 +42,7 @@ def robustness(dataset_spec, reader, config_path, base_track, split, sweep_path,
 
     console = console_for_tables()
     overrides = {"dataset": dataset_spec, "reader": reader, "trials": trials, "epochs": epochs, "device": device,
-                 "corruption_seed": corruption_seed, "out": out,
+                 "corruption_seed": corruption_seed, "out": out, "executor": executor, "executor_address": ray_address,
                  "seeds": list(range(seeds)) if seeds is not None else None}
     with errors_as_one_line():
         spec = load_sweep(sweep_path) if sweep_path else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from merbench.cli.options import results_option
+from merbench.cli.options import executor_options, results_option
 
 
 def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
@@ -47,8 +47,9 @@ def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
               help="Output folder (default <results>/runs/<run-id>); its records are indexed in the store either way.")
 @results_option
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
+@executor_options
 def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion, tracks, trials, seeds, epochs, topn,
-        stratified, standardize, skip_missing, device, out, results_root, no_progress):
+        stratified, standardize, skip_missing, device, out, results_root, no_progress, executor, ray_address):
     """Extract what is missing, corrupt what a track corrupts, train, score every track and print the tables.
 
     With no arguments: the demo corpus (generated if missing), the offline encoder of each modality,
@@ -63,7 +64,8 @@ def run(config_path, dataset, reader, protocol, encoders, encoder_param, fusion,
     console = console_for_tables()
     overrides = {"dataset": dataset, "reader": reader, "protocol": protocol, "fusion": fusion, "trials": trials,
                  "epochs": epochs, "topn": topn, "stratified": stratified, "standardize": standardize,
-                 "skip_missing": skip_missing, "device": device, "out": out}
+                 "skip_missing": skip_missing, "device": device, "out": out, "executor": executor,
+                 "executor_address": ray_address}
     with errors_as_one_line():
         if encoders:
             overrides["encoders"] = encoder_groups(encoders)

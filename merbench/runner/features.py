@@ -48,10 +48,11 @@ class SplitFeatures:
 
 
 def load_split(dataset: Any, split: str, encoders: Sequence[str], *, frames: bool, skip_missing: bool,
-               device: str, params: Mapping[str, Mapping[str, Any]] | None = None) -> SplitFeatures:
+               device: str, params: Mapping[str, Mapping[str, Any]] | None = None, executor=None) -> SplitFeatures:
     """Load (extracting what is missing) every encoder's features for ``split``.
 
     ``params``: encoder name -> factory parameters (``layers`` is the layer policy applied on reading).
+    ``executor``: where missing clips are extracted (default: in this process).
 
     A clip whose extraction failed raises the cache's one-line error, unless ``skip_missing``: then it
     is dropped from the split and listed in ``skipped`` (the run's records report it)."""
@@ -68,10 +69,12 @@ def load_split(dataset: Any, split: str, encoders: Sequence[str], *, frames: boo
                 if n in failed:
                     out.skipped.setdefault(n, f"{encoder} extraction failed: {failed[n]}")
         if frames:
-            out.matrices[encoder] = load_frames(dataset, encoder, names, layers=layers, device=device, **kwargs)
+            out.matrices[encoder] = load_frames(dataset, encoder, names, layers=layers, device=device,
+                                                executor=executor, **kwargs)
         else:
             out.matrices[encoder] = load_features(dataset, encoder, names, layers=layers, device=device,
-                                                  on_failed="zeros" if skip_missing else "error", **kwargs)
+                                                  on_failed="zeros" if skip_missing else "error", executor=executor,
+                                                  **kwargs)
     return out
 
 

@@ -80,8 +80,9 @@ def record_name(label: str, fusion: str, row_key: str) -> str:
     return f"{label}-{fusion}-{row_key}".replace(" ", "").replace("(", "-").replace(")", "")
 
 
-#: run-config fields that do not change a row's numbers: where things go, which other tracks run
-_NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader")
+#: run-config fields that do not change a row's numbers: where things go, which other tracks run, where
+#: the work ran (an executor gives the numbers of a local run)
+_NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader", "executor", "executor_address")
 
 
 def identity(row, trainer, resolved, scored) -> dict[str, Any]:

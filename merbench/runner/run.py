@@ -30,7 +30,7 @@ from merbench.contracts.track import Track, TrackContext, TrackOutcome, check_me
 from merbench.results.tables import score_label
 from merbench.runner.config import fusion_params, merge, resolve, user_layers
 from merbench.runner.features import FeatureSet, SplitFeatures, build_table, load_split
-from merbench.training.protocol import CVResult, TrainConfig, cross_validate
+from merbench.training.protocol import CVResult, TrainConfig, cross_validate, cross_validate_many
 from merbench.training.search import SPACES, sample_trials
 from merbench.training.topn import rank_features, top_n
 
@@ -151,7 +151,16 @@ def _run_in(out: Path, store: Store, layers: list, where: Mapping[str, Any], pro
     tracks, notes = select_tracks(config, dataset, explicit=explicit)
     log.info("protocol %s (%s v%s)%s", resolved.protocol.name, resolved.protocol.title, resolved.protocol.version,
              "" if not resolved.departures else f"; {len(resolved.departures)} departure(s)")
+    from merbench.executors import open_executor
 
+    # extraction and training go through the run's executor (in this process unless the config names another)
+    with open_executor(config["executor"], address=config["executor_address"], progress=progress) as executor:
+        return _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, executor, progress, store)
+
+
+def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, executor, progress, store) -> RunResult:
+    """Features, training, scoring and records of a resolved run, with its work on ``executor``."""
+    manager = plugins.get_manager()
     # -- features --------------------------------------------------------------------------------
     t = time.perf_counter()
     sets, groups, scored = plan(tracks, dataset, config)
@@ -168,13 +177,14 @@ def _run_in(out: Path, store: Store, layers: list, where: Mapping[str, Any], pro
         log.info("features for %s: %s", fs.name, ", ".join(modality_of))
         split_features[fs.name] = load_split(source, fs.split, list(modality_of), frames=frames,
                                              skip_missing=config["skip_missing"], device=config["device"],
-                                             params={e: encoder_params(config, e) for e in modality_of})
+                                             params={e: encoder_params(config, e) for e in modality_of},
+                                             executor=executor)
     timings["features"] = time.perf_counter() - t
     manager.hook.merbench_run_start(run={"config": config, "dataset": dataset, "out": out, "tracks": tracks})
 
     # -- training, scoring, one record per (track, row) as soon as the row is done ------------------
     t = time.perf_counter()
-    trainer = RowTrainer(config, dataset, sets, groups, scored, split_features, modality_of)
+    trainer = RowTrainer(config, dataset, sets, groups, scored, split_features, modality_of, executor)
     rows = build_rows(config, None)
     feature_rows = [r for r in rows if r.kind == "feature"]
     progress_of = RowProgress(out, resolved, trainer, store, last_row_trained=any(t.evaluate for t in tracks),
@@ -454,12 +464,28 @@ def wants_valence(config: Mapping[str, Any], dataset: Any, scored: Sequence[Scor
     return any("valence" in plugins.get("metric", m).card.label_type for m in metrics if m)
 
 
+@dataclass(frozen=True)
+class FusionFactory:
+    """``build(params)``: a fresh fusion module of the run's fusion for one trial's parameters. A plain
+    picklable object, so a cluster worker builds the same modules (from its own registry)."""
+
+    fusion: str
+    input_dims: Mapping[str, int]
+    with_valence: bool
+    params: Mapping[str, Any]
+
+    def __call__(self, params: Mapping[str, Any]):
+        return plugins.create("fusion", self.fusion, input_dims=dict(self.input_dims), num_classes=len(EMOTIONS),
+                              with_valence=self.with_valence, **{**self.params, **params})
+
+
 class RowTrainer:
     """Trains one row for every seed and CV group, and scores every scored column of it."""
 
-    def __init__(self, config, dataset, sets, groups, scored, split_features, modality_of) -> None:
+    def __init__(self, config, dataset, sets, groups, scored, split_features, modality_of, executor=None) -> None:
         self.config, self.dataset, self.sets, self.groups = config, dataset, sets, groups
         self.scored, self.split_features, self.modality_of = scored, split_features, modality_of
+        self.executor = executor  # a distributed one trains every seed's (trial, fold) models on its workers
         spec = plugins.get("fusion", config["fusion"])
         self.frames = spec.card.input_level == "frame"
         self.branches = spec.card.branches
@@ -489,20 +515,29 @@ class RowTrainer:
         tables = {name: build_table(self.split_features[name], inputs, labeled=fs.labeled, has_valence=self.with_valence,
                                     skip_missing=self.config["skip_missing"], frames=self.frames)
                   for name, fs in self.sets.items()}
-        dims = next(iter(tables.values())).input_dims
-
-        def build(params):
-            return plugins.create("fusion", self.config["fusion"], input_dims=dims, num_classes=len(EMOTIONS),
-                                  with_valence=self.with_valence, **{**self.fusion_params, **params})
-
+        build = FusionFactory(self.config["fusion"], next(iter(tables.values())).input_dims, self.with_valence,
+                              dict(self.fusion_params))
+        distributed = self.executor is not None and self.executor.distributed
         for group in self.groups.values():
             train_config = self.train_config(group)
             train, tests = tables[group.train], {k: tables[k] for k in group.tests}
-            for seed in self.config["seeds"]:
-                log.info("%s: seed %s, %s trials x %s folds, %s epochs", row.key, seed, self.config["trials"],
-                         train_config.folds, train_config.epochs)
-                trials = sample_trials(self.space, self.config["trials"], seed)
-                supervised = cross_validate(train, build, trials, config=train_config, seed=seed, test_tables=tests)
+            seeds = self.config["seeds"]
+            trials_of = {seed: sample_trials(self.space, self.config["trials"], seed) for seed in seeds}
+            together = None
+            if distributed:  # every seed's models in one map of cluster tasks
+                log.info("%s: seeds %s, %s trials x %s folds, %s epochs, on %s", row.key, seeds, self.config["trials"],
+                         train_config.folds, train_config.epochs, self.executor.name)
+                together = cross_validate_many([dict(table=train, build=build, trials=trials_of[seed], config=train_config,
+                                                     seed=seed, test_tables=tests) for seed in seeds],
+                                               executor=self.executor, label=row.key)
+            for i, seed in enumerate(seeds):
+                trials = trials_of[seed]
+                if together is not None:
+                    supervised = together[i]
+                else:
+                    log.info("%s: seed %s, %s trials x %s folds, %s epochs", row.key, seed, self.config["trials"],
+                             train_config.folds, train_config.epochs)
+                    supervised = cross_validate(train, build, trials, config=train_config, seed=seed, test_tables=tests)
                 row.cv.setdefault(group.name, {})[seed] = supervised
                 for s in (s for s in self.scored_for(row) if s.group == group.name):
                     result = supervised
@@ -525,7 +560,7 @@ class RowTrainer:
                 return supervised  # the supervised round was trained above, with the pool among its test sets
             return cross_validate(labeled, build, trials or sample_trials(self.space, self.config["trials"], seed),
                                   config=train_config, seed=seed, test_tables={**tests, **(test_tables or {})},
-                                  extra_train=extra_train)
+                                  extra_train=extra_train, executor=self.executor)
 
         pool = self.unlabeled_set(s.track)
         unlabeled = tables[pool] if pool else None

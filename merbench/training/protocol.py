@@ -93,12 +93,52 @@ def _curve(history: np.ndarray) -> dict[str, list[float]]:
 
 def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any], trials: list[dict[str, Any]], *,
                    config: TrainConfig, seed: int, test_tables: Mapping[str, FeatureTable] | None = None,
-                   extra_train: FeatureTable | None = None, progress: Callable[[int], None] | None = None) -> CVResult:
+                   extra_train: FeatureTable | None = None, progress: Callable[[int], None] | None = None,
+                   executor=None) -> CVResult:
     """Run the protocol for one fusion (``build(params) -> module``) on ``table`` (see the module docstring).
 
     ``extra_train`` rows (e.g. pseudo-labelled samples) join every fold's training part and never a
-    validation part, so validation scores stay on true labels.
+    validation part, so validation scores stay on true labels. A distributed ``executor`` trains the
+    (trial, fold) models on its workers, with the same results.
     """
+    plan = plan_cv(table, build, trials, config=config, seed=seed, test_tables=test_tables, extra_train=extra_train,
+                   progress=progress)
+    return finish_cv(plan, plan.trainer.fit(plan.table, plan.jobs, executor=executor))
+
+
+def cross_validate_many(runs: list[dict[str, Any]], *, executor, label: str = "training") -> list[CVResult]:
+    """``[cross_validate(**kwargs) for kwargs in runs]`` (e.g. every seed of a row) with all their models
+    trained in one map of ``executor`` tasks (:func:`merbench.training.trainer.fit_distributed`)."""
+    from merbench.training.trainer import fit_distributed
+
+    plans = [plan_cv(**kwargs) for kwargs in runs]
+    if executor is None or not executor.distributed:
+        return [finish_cv(plan, plan.trainer.fit(plan.table, plan.jobs)) for plan in plans]
+    results = fit_distributed(executor, [(plan.trainer, plan.table, plan.jobs) for plan in plans], label=label)
+    return [finish_cv(plan, res) for plan, res in zip(plans, results)]
+
+
+@dataclass
+class CVPlan:
+    """One cross-validation before training: its (standardized) tables, folds and jobs."""
+
+    trainer: VectorisedTrainer
+    table: FeatureTable  # the training table (with extra rows)
+    jobs: list[Job]
+    outer: dict[tuple[int, int], int]
+    inner: dict[tuple[int, int], int]
+    folds: list[np.ndarray]
+    trials: list[dict[str, Any]]
+    config: TrainConfig
+    n: int
+    test_tables: dict[str, FeatureTable]
+    start: float
+
+
+def plan_cv(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any], trials: list[dict[str, Any]], *,
+            config: TrainConfig, seed: int, test_tables: Mapping[str, FeatureTable] | None = None,
+            extra_train: FeatureTable | None = None, progress: Callable[[int], None] | None = None) -> CVPlan:
+    """Standardize, split into folds and list every (trial, fold) model of :func:`cross_validate`."""
     start = time.perf_counter()
     require_labels(table)
     if config.standardize:
@@ -123,17 +163,22 @@ def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any
         for f, val in enumerate(folds):
             init_seed = seed * 1_000_003 + k * 101 + f
             outer[k, f] = len(jobs)
-            jobs.append(Job(trial, np.concatenate([np.setdiff1d(everything, val), extra_rows]), val, init_seed))
+            jobs.append(Job(trial, np.concatenate([np.setdiff1d(everything, val), extra_rows]), val, init_seed, k, f))
             if config.unbiased:
                 g = (f + 1) % len(folds)
                 train = np.setdiff1d(everything, np.concatenate([val, folds[g]]))
                 inner[k, f] = len(jobs)
-                jobs.append(Job(trial, np.concatenate([train, extra_rows]), folds[g], init_seed + 50_000))
+                jobs.append(Job(trial, np.concatenate([train, extra_rows]), folds[g], init_seed + 50_000, k, f))
     trainer = VectorisedTrainer(build, num_classes=len(EMOTIONS), epochs=config.epochs, batch_size=config.batch_size,
                                 weight_decay=config.weight_decay, device=config.device, select=config.select,
                                 seed=seed, progress=progress)
-    results = trainer.fit(train_table, jobs)
+    return CVPlan(trainer, train_table, jobs, outer, inner, folds, trials, config, n, dict(test_tables or {}), start)
 
+
+def finish_cv(plan: CVPlan, results: list[JobResult]) -> CVResult:
+    """Scores, the chosen trial, out-of-fold and test predictions of a planned cross-validation."""
+    trainer, outer, inner, folds, trials, config, n = (plan.trainer, plan.outer, plan.inner, plan.folds, plan.trials,
+                                                       plan.config, plan.n)
     trial_scores = [float(np.mean([results[outer[k, f]].best_score for f in range(len(folds))]))
                     for k in range(len(trials))]
     chosen = int(np.argmax(trial_scores))
@@ -168,13 +213,13 @@ def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any
                       unbiased=unbiased, folds=fold_rows, oof_logits=oof_logits, oof_valence=oof_valence)
     # the fusion's input weights of the out-of-fold rows, by a second pass of each kept model over its
     # validation rows (the logits above stay those of training, so no score changes)
-    val_weights = [trainer.predict(res, table.subset(folds[f]))[2] for f, res in enumerate(kept)]
+    val_weights = [trainer.predict(res, plan.table.subset(folds[f]))[2] for f, res in enumerate(kept)]
     if val_weights[0] is not None:
         result.weight_inputs = list(kept[0].module.input_dims)
         result.oof_weights = np.zeros((n, val_weights[0].shape[1]), dtype=np.float32)
         for f, w in enumerate(val_weights):
             result.oof_weights[folds[f]] = w
-    for name, test in (test_tables or {}).items():
+    for name, test in plan.test_tables.items():
         preds = [trainer.predict(res, test) for res in kept]
         result.test_logits[name] = np.mean([p[0] for p in preds], axis=0)
         result.test_names[name] = list(test.names)
@@ -182,7 +227,7 @@ def cross_validate(table: FeatureTable, build: Callable[[Mapping[str, Any]], Any
             result.test_valence[name] = np.mean([p[1] for p in preds], axis=0)
         if preds[0][2] is not None:
             result.test_weights[name] = np.mean([p[2] for p in preds], axis=0)
-    result.seconds = time.perf_counter() - start
+    result.seconds = time.perf_counter() - plan.start
     return result
 
 

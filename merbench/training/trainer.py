@@ -54,6 +54,8 @@ class Job:
     train: np.ndarray
     val: np.ndarray
     init_seed: int
+    trial: int = -1  # where it sits in the protocol (-1: unknown): chunks for a cluster, failure reports
+    fold: int = -1
 
 
 @dataclass
@@ -91,6 +93,7 @@ class VectorisedTrainer:
         self.epochs = epochs
         self.batch_size = batch_size
         self.weight_decay = weight_decay
+        self.requested_device = device  # resolved again on each worker of a cluster
         self.device = torch.device(resolve_device(device))
         self.select = select
         self.seed = seed
@@ -99,20 +102,63 @@ class VectorisedTrainer:
         self._architectures: dict[tuple, tuple[tuple, bool]] = {}
 
     # -- training ------------------------------------------------------------------------------
-    def fit(self, table: FeatureTable, jobs: list[Job]) -> list[JobResult]:
-        inputs = {k: torch.as_tensor(v, device=self.device) for k, v in table.inputs.items()}
-        labels = torch.as_tensor(table.labels, device=self.device)
-        valence = None if table.valence is None else torch.as_tensor(table.valence, dtype=torch.float32, device=self.device)
+    def fit(self, table: FeatureTable, jobs: list[Job], executor=None) -> list[JobResult]:
+        """Train ``jobs`` on ``table``; a distributed ``executor`` trains chunks of them on its workers
+        (:func:`fit_distributed`), with the same results."""
+        if executor is not None and executor.distributed:
+            return fit_distributed(executor, [(self, table, jobs)])[0]
+        workers = self._workers()
+        return self._train(table, jobs, [(g, shard) for g, members in self.groups(jobs)
+                                         for shard in self._shards(members, jobs, workers)], workers)
+
+    def fit_part(self, table: FeatureTable, jobs: list[Job], group_index: int) -> list[JobResult]:
+        """Train ``jobs``, part of architecture group ``group_index`` of a larger ``fit`` (a cluster
+        task): each gets the result it gets in that ``fit`` (the index seeds vmap'd fusions' dropout)."""
+        workers = self._workers()
+        return self._train(table, jobs, [(group_index, shard) for shard in
+                                         self._shards(list(range(len(jobs))), jobs, workers)], workers)
+
+    def groups(self, jobs: list[Job]) -> list[tuple[int, list[int]]]:
+        """Jobs by architecture: (group index, members in learning-rate order), groups in job order."""
         groups: dict[tuple, list[int]] = {}
         for i, job in enumerate(jobs):
             groups.setdefault(self._group_key(job), []).append(i)
         for members in groups.values():
             members.sort(key=lambda i: (float(jobs[i].params["lr"]), i))
-        workers = self._workers()
-        tasks = []
-        for g, (_, members) in enumerate(sorted(groups.items(), key=lambda kv: min(kv[1]))):
-            for shard in self._shards(members, jobs, workers):
-                tasks.append((g, shard, self._build_models([jobs[i] for i in shard])))  # global RNG: main thread only
+        return list(enumerate(members for _, members in sorted(groups.items(), key=lambda kv: min(kv[1]))))
+
+    def chunks(self, jobs: list[Job], per_fold: int) -> list[tuple[int, list[int]]]:
+        """The cluster tasks of ``fit(jobs)``: (group index, member indices). A stackable group is cut
+        by fold and into ``per_fold`` groups of trials (its models train the same in any company, see
+        :meth:`_shards`); a vmap'd group stays whole (its dropout stream is shared)."""
+        out = []
+        for g, members in self.groups(jobs):
+            if not self._stackable(jobs[members[0]]):
+                out.append((g, members))
+                continue
+            trials = sorted({jobs[i].trial for i in members})
+            size = -(-len(trials) // max(1, per_fold))
+            rank = {t: r // size for r, t in enumerate(trials)}
+            pieces: dict[tuple[int, int], list[int]] = {}
+            for i in members:  # members stay in learning-rate order within a piece
+                pieces.setdefault((jobs[i].fold, rank[jobs[i].trial]), []).append(i)
+            out += [(g, piece) for _, piece in sorted(pieces.items())]
+        return out
+
+    def on_this_worker(self) -> "VectorisedTrainer":
+        """A copy for a cluster worker: the device resolved here, no progress callback, own caches."""
+        other = copy.copy(self)
+        other.device = torch.device(resolve_device(self.requested_device))
+        other.progress = None
+        other._architectures = dict(self._architectures)
+        return other
+
+    def _train(self, table: FeatureTable, jobs: list[Job], plan: list[tuple[int, list[int]]],
+               workers: int) -> list[JobResult]:
+        inputs = {k: torch.as_tensor(v, device=self.device) for k, v in table.inputs.items()}
+        labels = torch.as_tensor(table.labels, device=self.device)
+        valence = None if table.valence is None else torch.as_tensor(table.valence, dtype=torch.float32, device=self.device)
+        tasks = [(g, shard, self._build_models([jobs[i] for i in shard])) for g, shard in plan]  # global RNG: main thread only
 
         def run(task: tuple[int, list[int], list[torch.nn.Module]]) -> tuple[list[int], list[JobResult]]:
             g, shard, models = task
@@ -297,6 +343,62 @@ class VectorisedTrainer:
         module.train()
         return (np.concatenate(logits), (np.concatenate(valence) if valence else None),
                 (np.concatenate(weights) if weights else None))
+
+
+def table_digest(table: FeatureTable) -> str:
+    """A digest of everything a table holds (names, inputs, labels, valence): the object-store key of a
+    row's features, so the seeds and trials of one row share one copy."""
+    import hashlib
+
+    h = hashlib.sha256("\n".join(table.names).encode())
+    for key in sorted(table.inputs):
+        arr = np.ascontiguousarray(table.inputs[key])
+        h.update(f"{key}:{arr.dtype}:{arr.shape}".encode())
+        h.update(arr.tobytes())
+    h.update(np.ascontiguousarray(table.labels).tobytes())
+    if table.valence is not None:
+        h.update(np.ascontiguousarray(table.valence).tobytes())
+    return h.hexdigest()
+
+
+def fit_distributed(executor, fits: list[tuple[VectorisedTrainer, FeatureTable, list[Job]]],
+                    label: str = "training") -> list[list[JobResult]]:
+    """``[trainer.fit(table, jobs) for trainer, table, jobs in fits]`` as one map of cluster tasks:
+    each a (seed, trial group, fold) chunk (:meth:`VectorisedTrainer.chunks`); each table goes into the
+    executor's store once. The results are those of the local ``fit``: every model is seeded by its
+    own job, whichever worker trains it and whatever it is stacked with."""
+    gpu = fits[0][0].requested_device != "cpu" and executor.slots(gpu=True) > 0
+    per_fit = -(-2 * executor.slots(gpu=gpu) // len(fits))  # about two tasks per worker
+    items, where = [], []
+    for f, (trainer, table, jobs) in enumerate(fits):
+        shared = executor.share(table, table_digest(table))
+        folds = len({job.fold for job in jobs})
+        for g, members in trainer.chunks(jobs, per_fold=-(-per_fit // max(1, folds))):
+            part = [jobs[i] for i in members]
+            trials = sorted({job.trial for job in part})
+            text = (f"seed {trainer.seed}, trial{'s' if len(trials) > 1 else ''} "
+                    f"{trials[0] if len(trials) == 1 else f'{trials[0]}-{trials[-1]}'}, "
+                    f"fold{'s' if len({j.fold for j in part}) > 1 else ''} "
+                    f"{', '.join(str(x) for x in sorted({j.fold for j in part}))}")
+            items.append((trainer, shared, part, g, text))
+            where.append((f, members))
+    finished = executor.map(_train_chunk, items, label=f"{label} ({len(items)} tasks)", describe=lambda item: item[4],
+                            gpu=gpu)
+    out: list[list[JobResult | None]] = [[None] * len(jobs) for _, _, jobs in fits]
+    for (f, members), results in zip(where, finished):
+        for i, result in zip(members, results):
+            out[f][i] = result
+    return out  # type: ignore[return-value]
+
+
+def _train_chunk(item, context) -> list[JobResult]:
+    """A cluster task: one chunk of a ``fit``, trained on this worker."""
+    trainer, shared, jobs, group_index, where = item
+    context.at(where)
+    table = context.get(shared)
+    table = FeatureTable(table.names, {k: np.array(v) for k, v in table.inputs.items()}, np.array(table.labels),
+                         None if table.valence is None else np.array(table.valence), table.source)  # writable copies
+    return trainer.on_this_worker().fit_part(table, jobs, group_index)
 
 
 def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
