@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
-from merbench.report.sets import RecordFile, ReportError, ResultSet, slug
-from merbench.report.tables import column_of, dataset_label, is_row_record, other_rows, score_tables
+from merbench.report.sets import ReportError, ResultSet, predictions, slug
+from merbench.report.tables import other_rows, score_tables
 from merbench.results import plots
+from merbench.results.rows import dataset_label, record_label
+from merbench.results.sets import Loaded
 from merbench.util.stats import mean_std
 
 log = logging.getLogger(__name__)
@@ -73,20 +75,13 @@ def _compact(value: Any) -> str:
     return "-" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _label(record: dict[str, Any]) -> str:
-    """The scored column a record belongs to: its track, ``+strategy`` for a further strategy."""
-    if is_row_record(record):
-        return column_of(record["config"]["track"], record["extra"]["strategy"])[0]
-    return record["track"]
-
-
 def _score(record: dict[str, Any], metric: str) -> str:
     values = [run["scores"][metric] for run in record["per_seed"] if metric in run["scores"]]
     return mean_std(values, percent=plots.percent_metric(metric))
 
 
 # -- one result set ----------------------------------------------------------------------------------
-def _provenance(rf: RecordFile) -> list[tuple[str, str]]:
+def _provenance(rf: Loaded) -> list[tuple[str, str]]:
     r = rf.record
     ds, env = r["dataset"], r["environment"]
     torch = env.get("torch") or {}
@@ -134,10 +129,10 @@ def _curve_metric(record: dict[str, Any]) -> str | None:
     return main if main in keys else keys[0]
 
 
-def _record_pictures(rf: RecordFile, img: Path, page_dir: Path) -> list[Picture]:
-    r, stem = rf.record, img / slug(rf.key)
+def _record_pictures(rf: Loaded, img: Path, page_dir: Path) -> list[Picture]:
+    r, stem = rf.record, img / slug(rf.rel)
     pictures = []
-    rows = [p for p in rf.predictions() if p.get("label") is not None and "pred" in p]
+    rows = [p for p in predictions(rf) if p.get("label") is not None and "pred" in p]
     if rows:
         seeds = len({p.get("seed") for p in rows})
         splits = ", ".join(dict.fromkeys(str(p.get("split")) for p in rows))
@@ -171,12 +166,12 @@ def _record_pictures(rf: RecordFile, img: Path, page_dir: Path) -> list[Picture]
     return pictures
 
 
-def _leaderboards(pairs: Sequence[tuple[str, RecordFile]], img: Path, page_dir: Path,
-                  minimum: int) -> list[tuple[tuple[str, str, str], list[tuple[str, RecordFile]], Picture | None]]:
+def _leaderboards(pairs: Sequence[tuple[str, Loaded]], img: Path, page_dir: Path,
+                  minimum: int) -> list[tuple[tuple[str, str, str], list[tuple[str, Loaded]], Picture | None]]:
     """Per (column label, main metric, dataset): the records, best first, and their bar picture."""
-    groups: dict[tuple[str, str, str], list[tuple[str, RecordFile]]] = {}
+    groups: dict[tuple[str, str, str], list[tuple[str, Loaded]]] = {}
     for group, rf in pairs:
-        key = (_label(rf.record), rf.record["main_score"]["metric"], dataset_label(rf.record))
+        key = (record_label(rf), rf.record["main_score"]["metric"], dataset_label(rf.record))
         groups.setdefault(key, []).append((group, rf))
     out = []
     for (label, metric, dataset), members in sorted(groups.items()):
@@ -196,7 +191,7 @@ def _leaderboards(pairs: Sequence[tuple[str, RecordFile]], img: Path, page_dir: 
     return out
 
 
-def _protocols(records: Sequence[RecordFile]) -> list[dict[str, Any]]:
+def _protocols(records: Sequence[Loaded]) -> list[dict[str, Any]]:
     groups: dict[str, dict[str, Any]] = {}
     for rf in records:
         p = rf.record.get("protocol")
@@ -215,14 +210,14 @@ def _summary(rs: ResultSet) -> list[tuple[str, str]]:
     datasets = dict.fromkeys(f"{r['dataset']['name']} ({r['dataset']['manifest_hash'][:16]})" for r in records)
     versions = dict.fromkeys(f"{r['merbench']['version']} (git {r['merbench'].get('git_sha') or 'unknown'})"
                              for r in records)
-    return [("tracks", ", ".join(dict.fromkeys(_label(r) for r in records))),
+    return [("tracks", ", ".join(dict.fromkeys(record_label(rf) for rf in rs.records))),
             ("datasets (manifest hash)", ", ".join(datasets)), ("merbench", ", ".join(versions)),
             ("created", f"{created[0]} to {created[-1]}" if created[0] != created[-1] else created[0])]
 
 
 def _set_page(rs: ResultSet, page_dir: Path, env) -> None:
     img = page_dir / "img"
-    records = sorted(rs.records, key=lambda rf: rf.key)
+    records = sorted(rs.records, key=lambda rf: rf.rel)
     overview = [board[2] for board in _leaderboards([(rs.name, rf) for rf in records], img, page_dir, 2)
                 if board[2] is not None]
     axes = plots.robustness_series([rf.record for rf in records])
@@ -237,7 +232,7 @@ def _set_page(rs: ResultSet, page_dir: Path, env) -> None:
     for rf in records:
         r = rf.record
         metric = r["main_score"]["metric"]
-        sections.append({"anchor": anchor(rf.key), "name": rf.name,
+        sections.append({"anchor": anchor(rf.rel), "name": rf.name,
                          "headline": f"Track {r['track']}: {metric.upper()} {_score(r, metric)} over "
                                      f"{len(r['seeds'])} seed(s).",
                          "provenance": _provenance(rf), "components": _components(r),
@@ -278,7 +273,7 @@ def build_report(sets: Sequence[ResultSet], out: str | Path, progress: bool = Fa
             bar.advance(task)
             records = [rf.record for rf in rs.records]
             index.append({"name": rs.name, "href": f"{quote(s)}/index.html", "count": len(records),
-                          "tracks": ", ".join(dict.fromkeys(_label(r) for r in records)),
+                          "tracks": ", ".join(dict.fromkeys(record_label(rf) for rf in rs.records)),
                           "datasets": ", ".join(dict.fromkeys(dataset_label(r) for r in records)),
                           "created": max(r["created"] for r in records), "source": rs.source})
     _leaderboard_page(names, out, env)
@@ -298,7 +293,7 @@ def _leaderboard_page(names: dict[str, ResultSet], out: Path, env) -> None:
         entries = []
         for group, rf in ordered:
             base = href_of[id(set_of[id(rf)])]
-            entries.append({"set": group, "set_href": f"{base}/index.html", "href": f"{base}/index.html#{anchor(rf.key)}",
+            entries.append({"set": group, "set_href": f"{base}/index.html", "href": f"{base}/index.html#{anchor(rf.rel)}",
                             "name": rf.name, "score": _score(rf.record, metric), "seeds": len(rf.record["seeds"]),
                             "manifest": rf.record["dataset"]["manifest_hash"][:16],
                             "identity": _short((rf.record.get("identity") or {}).get("hash"))})
@@ -309,8 +304,18 @@ def _leaderboard_page(names: dict[str, ResultSet], out: Path, env) -> None:
     (out / "leaderboard.html").write_text(html, encoding="utf-8")
 
 
-def result_sets(folders: Iterable[str | Path]) -> list[ResultSet]:
-    """One result set per folder of records."""
-    from merbench.report.sets import load_folder
+def result_sets(refs: Iterable[str | Path] = (), results: str | Path | None = None) -> list[ResultSet]:
+    """One result set per ref: a folder or file of records, or a run id or record of the results store at
+    ``results`` (:meth:`~merbench.results.store.Store.locate`). No ref: one per run of the store, oldest first."""
+    from merbench.report.sets import load_set
+    from merbench.results.store import Store
 
-    return [load_folder(f) for f in folders]
+    store = Store(results)
+    refs = list(refs)
+    if refs:
+        return [load_set(store.locate(str(ref))) for ref in refs]
+    runs = store.runs() if store.index.is_file() else []
+    if not runs:
+        raise ReportError(f"{store.root}: the results store holds no run; give folders of records, or the store "
+                          "with --results")
+    return [load_set(store.locate(run.run), name=run.run) for run in runs]

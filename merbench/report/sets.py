@@ -1,4 +1,5 @@
-"""A result set: the records found under one folder (a run's ``--out``), or a given list of records."""
+"""A result set of the report: the records of a record file or a folder (:mod:`merbench.results.sets`),
+with a name, and the predictions written beside each record (checked against the hash it keeps)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+from merbench.results.sets import Loaded
 
 log = logging.getLogger(__name__)
 
@@ -18,94 +21,43 @@ class ReportError(ValueError):
 
 
 @dataclass
-class RecordFile:
-    """One record and where it was read from; ``key`` is unique within its set (its path under the folder)."""
-
-    path: Path
-    key: str
-    record: dict[str, Any]
-    _predictions: list[dict[str, Any]] | None = field(default=None, repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.record.get("name") or self.record["track"]
-
-    def predictions(self) -> list[dict[str, Any]]:
-        """The prediction rows written beside the record, checked against the hash the record keeps."""
-        if self._predictions is None:
-            ref = self.record.get("predictions")
-            if not ref:
-                self._predictions = []
-                return self._predictions
-            path = self.path.parent / ref["path"]
-            if not path.is_file():
-                raise ReportError(f"{self.path}: its predictions {path.name} are missing; copy them beside the "
-                                  "record or re-run the track that wrote it")
-            blob = path.read_bytes()
-            if hashlib.sha256(blob).hexdigest() != ref["sha256"]:
-                raise ReportError(f"{path}: does not match the sha256 its record {self.path.name} keeps (edited "
-                                  "after the run?); re-run the track that wrote it")
-            self._predictions = [json.loads(line) for line in blob.decode("utf-8").splitlines() if line.strip()]
-        return self._predictions
-
-
-@dataclass
 class ResultSet:
     name: str
-    source: str  # the folder, or "N records"
-    records: list[RecordFile]
+    source: str  # the file or folder
+    records: list[Loaded]  # ``rel`` (the path under the folder) is each record's key on its page
 
 
-def _looks_like_record(data: Any) -> bool:
-    return isinstance(data, dict) and "track" in data and "scores" in data
-
-
-def read_record_file(path: Path, key: str) -> RecordFile | None:
-    """The record at ``path`` (validated), or None for a JSON file that is no record (logged)."""
-    from merbench.results.record import RecordError, validate
+def load_set(source: str | Path, name: str | None = None) -> ResultSet:
+    """The records at ``source`` (a record file or a folder, searched recursively: MER-OV writes into ``ov/``);
+    JSON files there that are no record are named in a warning and left out; a corrupt or invalid
+    record, or none at all, is a :class:`ReportError` naming the file."""
+    from merbench.results.record import RecordError
+    from merbench.results.sets import load_records
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: not valid JSON ({exc}); re-run the track that wrote it or move it out of "
-                          "the result set") from None
-    if not _looks_like_record(data):
-        log.warning("%s: not a result record (no track and scores), left out of the report", path)
-        return None
-    try:
-        validate(data)
+        found = load_records(source)
     except RecordError as exc:
-        raise ReportError(f"{path}: {exc}; re-run the track that wrote it or move it out of the result set") from None
-    return RecordFile(path, key, data)
+        raise ReportError(str(exc)) from None
+    for path in found.ignored:
+        log.warning("%s: not a result record (no track and scores), left out of the report", path)
+    root = found.source
+    return ResultSet(name or (root.resolve().name if root.is_dir() else root.stem), str(root), found.records)
 
 
-def load_folder(folder: str | Path, name: str | None = None) -> ResultSet:
-    """Every record under ``folder`` (its subfolders too: the MER-OV track writes into ``ov/``)."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise ReportError(f"{root}: not a folder; give a folder of result records (a run's --out)")
-    records = [r for p in sorted(root.rglob("*.json")) if p.is_file()
-               for r in [read_record_file(p, p.relative_to(root).with_suffix("").as_posix())] if r is not None]
-    if not records:
-        raise ReportError(f"{root}: holds no result records (*.json); give a run's --out folder")
-    return ResultSet(name or root.resolve().name, str(root), records)
-
-
-def load_paths(paths: Iterable[str | Path], name: str) -> ResultSet:
-    """A result set of the given record files (keys: their file names, made unique)."""
-    records, seen = [], set()
-    for p in map(Path, paths):
-        key = p.stem
-        while key in seen:
-            key += "_"
-        record = read_record_file(p, key)
-        if record is None:
-            raise ReportError(f"{p}: not a result record; give the records' .json files")
-        seen.add(key)
-        records.append(record)
-    if not records:
-        raise ReportError(f"result set {name!r} has no records")
-    return ResultSet(name, f"{len(records)} records", records)
+def predictions(loaded: Loaded) -> list[dict[str, Any]]:
+    """The prediction rows written beside the record, checked against the hash the record keeps."""
+    ref = loaded.record.get("predictions")
+    if not ref:
+        return []
+    path = loaded.path.parent / ref["path"]
+    if not path.is_file():
+        raise ReportError(f"{loaded.path}: its predictions {path.name} are missing; copy them beside the record or "
+                          "re-run the track that wrote it")
+    blob = path.read_bytes()
+    if hashlib.sha256(blob).hexdigest() != ref["sha256"]:
+        raise ReportError(f"{path}: does not match the sha256 its record {loaded.path.name} keeps (edited after the "
+                          "run?); re-run the track that wrote it")
+    return [json.loads(line) for line in blob.decode("utf-8").splitlines() if line.strip()]
 
 
 def slug(text: str) -> str:

@@ -11,15 +11,18 @@ from click.testing import CliRunner
 
 from merbench.cli.main import cli
 from merbench.report.build import build_report
-from merbench.report.sets import ReportError, load_folder
+from merbench.report.sets import ReportError, load_set
 from merbench.report.tables import other_rows, score_tables
 from merbench.results.record import build_record, write_record
 from merbench.util.stats import mean_std
 
-TRAINVAL = {"name": "trainval", "title": "Train&Val", "heading": "Train&Val", "metrics": ["waf", "acc"],
-            "columns": ["waf", "acc"], "strategies": ["supervised"], "table": "mer2024", "test_split": None}
-SEMI = {"name": "semi", "title": "MER-SEMI", "heading": "SEMI", "metrics": ["waf"], "table": "mer2024",
-        "strategies": ["supervised", "pseudo-label"], "test_split": "semi"}
+# the tracks as records of merbench run keep them (config.track: the whole definition)
+TRAINVAL = {"name": "trainval", "title": "Train&Val", "heading": "Train&Val", "version": 1, "metrics": ["waf", "acc"],
+            "main_metric": "waf", "columns": ["waf", "acc"], "strategies": ["supervised"], "table": "mer2024",
+            "train_split": "trainval", "test_split": None}
+SEMI = {"name": "semi", "title": "MER-SEMI", "heading": "SEMI", "version": 1, "metrics": ["waf"], "main_metric": "waf",
+        "table": "mer2024", "strategies": ["supervised", "pseudo-label"], "train_split": "trainval",
+        "test_split": "semi"}
 CONFIG = {"fusion": "attention", "dataset": "demo", "tracks": ["trainval", "semi"],
           "encoders": {"audio": ["egemaps"], "text": ["minilm"]}, "combinations": [["audio", "text"]]}
 PROTOCOL = {"name": "mer2024", "version": 1,
@@ -61,9 +64,10 @@ def result_set(tmp_path):
 
 
 def test_tables_hold_the_runs_cells_in_its_order(result_set):
-    rs = load_folder(result_set)
-    assert len(rs.records) == 5 and {r.key for r in rs.records} >= {"ov/ov-smollm-openset", "semi-attention-A+T"}
+    rs = load_set(result_set)
+    assert len(rs.records) == 5 and {r.rel for r in rs.records} >= {"ov/ov-smollm-openset", "semi-attention-A+T"}
     unimodal, multimodal = score_tables(rs.records)
+    assert multimodal.title == "Table 5-style: multimodal results per modality combination (attention on demo)"
     assert unimodal.headings == ["Train&Val WAF", "Train&Val ACC"]  # SEMI rows of features: none here
     assert unimodal.rows[0][0] == "egemaps" and unimodal.rows[0][1][0].text == mean_std([0.40, 0.44])
     assert multimodal.headings == ["Train&Val WAF", "Train&Val ACC", "SEMI WAF", "SEMI +PL WAF"]
@@ -111,7 +115,7 @@ def test_report_pages_link_every_picture_and_record(result_set, tmp_path):
             path.unlink()
     second = tmp_path / "run2"
     _write(second, TRAINVAL, "supervised", "A+T", "combination", [0.70, 0.72])
-    index = build_report([load_folder(result_set), load_folder(second)], tmp_path / "html")
+    index = build_report([load_set(result_set), load_set(second)], tmp_path / "html")
     pages = [index, index.parent / "leaderboard.html", index.parent / "run1" / "index.html",
              index.parent / "run2" / "index.html"]
     for page in pages:
@@ -124,7 +128,7 @@ def test_report_pages_link_every_picture_and_record(result_set, tmp_path):
     assert "img/trainval-attention-A_T-epochs.png" in pictures and "img/semi-attention-A_T-epochs.png" not in pictures
     board = pages[1].read_text(encoding="utf-8")  # run2's A+T (72 ± ...) tops run1's
     assert board.index("run2/index.html#rec-trainval-attention-A_T") < board.index("run1/index.html#rec-trainval-attention-A_T")
-    build_report([load_folder(second)], tmp_path / "html")  # a report replaced: the other set's page is gone
+    build_report([load_set(second)], tmp_path / "html")  # a report replaced: the other set's page is gone
     assert not (tmp_path / "html" / "run1").exists()
 
 
@@ -132,20 +136,58 @@ def test_bad_result_sets_are_one_line_naming_the_file(result_set, tmp_path):
     bad = result_set / "semi-attention-A+T.json"
     bad.write_text("{not json")
     with pytest.raises(ReportError, match="semi-attention-A.T.json: not valid JSON"):
-        load_folder(result_set)
+        load_set(result_set)
     record = json.loads((result_set / "trainval-attention-A+T.json").read_text())
     bad.write_text(json.dumps({**record, "seeds": []}))
     with pytest.raises(ReportError, match=r"semi-attention-A\+T.json: result record field seeds"):
-        load_folder(result_set)
+        load_set(result_set)
     bad.unlink()
     (result_set / "trainval-attention-A+T.predictions.jsonl").write_text("{}\n")
     with pytest.raises(ReportError, match="does not match the sha256"):
-        build_report([load_folder(result_set)], tmp_path / "html")
+        build_report([load_set(result_set)], tmp_path / "html")
     empty = tmp_path / "empty"
     empty.mkdir()
     result = CliRunner().invoke(cli, ["report", str(empty), "--out", str(tmp_path / "h2")])
-    assert result.exit_code == 1 and "holds no result records" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "no result records found" in result.output and "Traceback" not in result.output
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
     result = CliRunner().invoke(cli, ["report", str(result_set), "--out", str(tmp_path / "mine")])
     assert result.exit_code == 1 and "holds no merbench report" in result.output
+
+
+def test_report_of_the_results_store(tmp_path):
+    """No RESULTS: a page per run of the store (a run's ov/ records on its page) and the leaderboard across
+    them; run ids and records of the store name result sets too."""
+    from merbench.report.build import result_sets
+    from merbench.results.store import Store
+
+    made = tmp_path / "made"
+    for name, waf in (("run1", [0.50, 0.56]), ("run2", [0.70, 0.72])):
+        _write(made / name, TRAINVAL, "supervised", "A+T", "combination", waf)
+    ov = build_record(track="ov", name="ov-smollm-openset", dataset={"name": "demo", "manifest_hash": "ab" * 32},
+                      components=[], config={"model": "smollm"}, seeds=[0],
+                      per_seed=[{"seed": 0, "scores": {"ov-avg": 0.25}}], main_metric="ov-avg")
+    write_record(ov, made / "run1" / "ov")
+    store = Store(tmp_path / "results")
+    for name in ("run1", "run2"):
+        assert len(store.import_dir(made / name).imported) == (2 if name == "run1" else 1)
+    assert store.locate("run1") == store.root / "imported" / "run1"  # one run, its ov/ records included
+    assert [(s.name, sorted(r.rel for r in s.records)) for s in result_sets([], store.root)] == [
+        ("run1", ["ov/ov-smollm-openset", "trainval-attention-A+T"]), ("run2", ["trainval-attention-A+T"])]
+
+    html = tmp_path / "html"
+    result = CliRunner().invoke(cli, ["report", "--out", str(html), "--results", str(store.root), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "report of 2 result set(s)" in result.output
+    for page in (html / "index.html", html / "leaderboard.html", html / "run1" / "index.html"):
+        _check_links(page)
+    board = (html / "leaderboard.html").read_text(encoding="utf-8")  # run2's A+T (71 ± ...) tops run1's
+    assert board.index("run2/index.html#rec-trainval-attention-A_T") < board.index("run1/index.html#rec-trainval-attention-A_T")
+    assert 'id="rec-ov_ov-smollm-openset"' in (html / "run1" / "index.html").read_text(encoding="utf-8")
+
+    named = CliRunner().invoke(cli, ["report", "run2", "run1/trainval-attention-A+T", "--out", str(tmp_path / "h2"),
+                                     "--results", str(store.root), "--no-progress"])
+    assert named.exit_code == 0, named.output
+    assert sorted(p.parent.name for p in (tmp_path / "h2").glob("*/index.html")) == ["run2", "trainval-attention-A_T"]
+    empty = CliRunner().invoke(cli, ["report", "--out", str(tmp_path / "h3"), "--results", str(tmp_path / "none")])
+    assert empty.exit_code == 1 and "holds no run" in empty.output and not (tmp_path / "none").exists()

@@ -23,42 +23,18 @@ scored in A and missing from B.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from merbench.results.record import RecordError
+from merbench.results.sets import Loaded, RecordSet, load_records
 from merbench.util.stats import summarize
-
-#: what a JSON file under a result folder must hold to be read as a record (others are listed as ignored)
-_RECORD_KEYS = ("track", "scores")
 
 
 class CompareError(ValueError):
     """An input that cannot be compared (missing, unreadable, no records); one line naming the path."""
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A record read from a result set: its file, its cell (folder relative to the set) and content."""
-
-    path: Path
-    cell: str
-    record: Mapping[str, Any]
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return self.cell, str(self.record["track"]), str(self.record.get("name") or self.record["track"])
-
-
-@dataclass(frozen=True)
-class ResultSet:
-    """The records found under one input, and the JSON files there that are not records."""
-
-    source: Path
-    records: list[Loaded]
-    ignored: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -151,44 +127,19 @@ SE_FORMULA = "Welch: SE = sqrt(sA²/nA + sB²/nB), s the per-seed sample std (dd
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def load_result_set(source: str | Path) -> ResultSet:
-    """Every record under ``source`` (a record file, or a folder searched recursively).
-
-    A JSON file that does not hold a mapping with ``track`` and ``scores`` (a manifest, an index) is
-    not a record and is listed in ``ignored``; a record that is corrupt or breaks the schema is a
-    :class:`CompareError`, as is a source with no records at all."""
-    from merbench.results.record import RecordError, validate
-
-    root = Path(source).expanduser()
-    if not root.exists():
-        raise CompareError(f"{root}: no such record file or folder; pass a record .json or a folder of records")
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*.json") if p.is_file())
-    records, ignored = [], []
-    for path in files:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CompareError(f"{path}: not valid JSON ({exc}); re-run the track that wrote it or remove the file") from None
-        except OSError as exc:
-            raise CompareError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        if not (isinstance(data, dict) and all(k in data for k in _RECORD_KEYS)):
-            if root.is_file():
-                raise CompareError(f"{path}: not a result record (no track and scores); pass a record written by merbench")
-            ignored.append(path)
-            continue
-        try:
-            validate(data)
-        except RecordError as exc:
-            raise CompareError(f"{path}: {exc}") from None
-        cell = "" if root.is_file() else path.parent.relative_to(root).as_posix()
-        records.append(Loaded(path, "" if cell == "." else cell, data))
-    if not records:
-        raise CompareError(f"{root}: no result records found (looked for *.json records recursively)")
-    keys = [r.key for r in records]
+def load_result_set(source: str | Path) -> RecordSet:
+    """Every record under ``source`` (:func:`merbench.results.sets.load_records`: a record file, or a folder
+    searched recursively, its JSON files that are not records listed in ``ignored``); a corrupt or invalid
+    record, or none at all, is a :class:`CompareError` naming the file."""
+    try:
+        found = load_records(source)
+    except RecordError as exc:
+        raise CompareError(str(exc)) from None
+    keys = [r.key for r in found.records]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)
     if duplicate is not None:  # only possible for a file and a folder of one name: cannot tell them apart
-        raise CompareError(f"{root}: two records of track {duplicate[1]!r} named {duplicate[2]!r} in one folder")
-    return ResultSet(root, records, ignored)
+        raise CompareError(f"{found.source}: two records of track {duplicate[1]!r} named {duplicate[2]!r} in one folder")
+    return found
 
 
 # -- pairing and statistics ---------------------------------------------------------------------------
@@ -296,7 +247,7 @@ def _differences(ra: Mapping[str, Any], rb: Mapping[str, Any]) -> list[str]:
         return [f"cannot tell what differs: {exc}"]
 
 
-def compare_sets(a: ResultSet, b: ResultSet, *, k: float = 2.0, tolerance: float = 0.0,
+def compare_sets(a: RecordSet, b: RecordSet, *, k: float = 2.0, tolerance: float = 0.0,
                  metrics: Sequence[str] | None = None, gate_metrics: Sequence[str] | None = None) -> Comparison:
     """Compare two loaded result sets (see the module docstring). ``metrics`` limits the metrics shown
     (default: every metric either record scored); ``gate_metrics`` replaces each record's main score

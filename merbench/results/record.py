@@ -22,7 +22,12 @@ SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
 
 
 class RecordError(ValueError):
-    """A record does not match the schema; the message names the field."""
+    """A record does not match the schema (the message names the field), or a record file cannot be read
+    (the message names the file)."""
+
+
+class NotARecordError(RecordError):
+    """A JSON file that does not even claim to be a result record (see :func:`claims_record`)."""
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:
@@ -147,14 +152,41 @@ def record_path(out_dir: str | Path, name: str) -> Path:
     return Path(out_dir) / (re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("_") + ".json")
 
 
-def read_record(path: str | Path) -> dict[str, Any]:
+def claims_record(data: Any) -> bool:
+    """Whether parsed JSON claims to be a result record (a mapping with ``track`` and ``scores`` or ``merbench``);
+    other JSON beside records (``demo.json``, a manifest, ``bench.yaml``'s neighbours) does not."""
+    return isinstance(data, dict) and "track" in data and ("scores" in data or "merbench" in data)
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of the file at ``path``; :class:`RecordError` naming it when it cannot be read."""
     p = Path(path)
     try:
-        record = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"{p}: not valid JSON ({exc}); re-run the track that wrote it") from None
-    validate(record)
-    return record
+        return p.read_bytes()
+    except OSError as exc:
+        raise RecordError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+
+
+def parse_record(path: str | Path, blob: bytes) -> dict[str, Any]:
+    """The record in ``blob`` (the bytes of ``path``), schema-validated. Every error names the file:
+    :class:`NotARecordError` for JSON that does not claim to be a record, :class:`RecordError` for a
+    file that is not valid JSON or a record that breaks the schema."""
+    try:
+        data = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"{path}: not valid JSON ({exc}); re-run the track that wrote it") from None
+    if not claims_record(data):
+        raise NotARecordError(f"{path}: not a result record (no track and scores); pass a record written by merbench")
+    try:
+        validate(data)
+    except RecordError as exc:
+        raise RecordError(f"{path}: {exc}") from None
+    return data
+
+
+def read_record(path: str | Path) -> dict[str, Any]:
+    """The record at ``path``, schema-validated (:func:`parse_record`'s errors, naming the file)."""
+    return parse_record(path, read_bytes(path))
 
 
 @lru_cache(maxsize=1)

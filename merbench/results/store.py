@@ -56,7 +56,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from merbench.results.record import RecordError, validate
+from merbench.results.record import NotARecordError, RecordError, parse_record, read_bytes, read_record
 
 #: bump when the ``records`` table changes; an index of another version is rebuilt with ``reindex``
 SCHEMA_VERSION = 1
@@ -102,7 +102,7 @@ class Entry:
         return f"{self.run}/{self.name}"
 
     def record(self) -> dict[str, Any]:
-        return _parse(self.path, self.path.read_bytes())
+        return read_record(self.path)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -246,12 +246,12 @@ class Store:
         p = Path(path).expanduser().resolve()
         try:
             stat = p.stat()  # before reading: a file changed meanwhile looks changed to the next check
-            blob = p.read_bytes()
         except OSError as exc:
             raise RecordError(f"{p}: cannot read it ({exc.strerror or exc})") from None
-        return self._put(self._entry(p, _parse(p, blob), blob, stat))
+        blob = read_bytes(p)
+        return self._put(self._entry(p, parse_record(p, blob), hashlib.sha256(blob).hexdigest(), stat))
 
-    def _entry(self, path: Path, record: Mapping[str, Any], blob: bytes, stat: os.stat_result) -> Entry:
+    def _entry(self, path: Path, record: Mapping[str, Any], sha256: str, stat: os.stat_result) -> Entry:
         components = record.get("components") or []
         by_kind: dict[str, list[str]] = {}
         for c in components:
@@ -267,7 +267,7 @@ class Store:
             fusion=next(iter(by_kind.get("fusion", ())), None), strategy=next(iter(by_kind.get("strategy", ())), None),
             components=" / ".join("+".join(names) for kind, names in by_kind.items() if kind not in _NOT_SHOWN),
             metric=metric, mean=float(score["mean"]), std=float(score["std"]), n=int(score["n"]),
-            created=_utc(record["created"]), sha256=hashlib.sha256(blob).hexdigest(), mtime_ns=stat.st_mtime_ns,
+            created=_utc(record["created"]), sha256=sha256, mtime_ns=stat.st_mtime_ns,
             size=stat.st_size)
 
     def run_of(self, path: Path) -> str:
@@ -280,6 +280,15 @@ class Store:
         if len(parts) >= 3 and parts[0] in ("runs", "imported"):
             return parts[1]
         return path.parent.name
+
+    def run_folder(self, path: Path) -> Path:
+        """The folder of the run a record belongs to (:meth:`run_of`): ``runs/<run-id>`` or ``imported/<name>``
+        even for a record in a sub-folder of it (MER-OV's ``ov/``, a bench cell), else the folder it is in."""
+        try:
+            parts = path.relative_to(self.root).parts
+        except ValueError:
+            return path.parent
+        return self.root.joinpath(*parts[:2]) if len(parts) >= 3 and parts[0] in ("runs", "imported") else path.parent
 
     def new_run_dir(self) -> Path:
         """A new, empty ``runs/<run-id>/`` (the run id is the time now, made unique with ``-2``, ``-3`` ...)."""
@@ -390,7 +399,7 @@ class Store:
                              f"{self.root} (`merbench results ls` lists them)")
         if not self.index.is_file():  # nothing indexed yet: looking must not create the store
             raise missing
-        folders = {e.path.parent for e in self.select(run=ref)}
+        folders = {self.run_folder(e.path) for e in self.select(run=ref)}
         if len(folders) == 1:
             return folders.pop()
         if folders:  # one run id in several places (an --out folder named like a run): name them
@@ -451,30 +460,25 @@ class Store:
         if not source.is_dir():
             raise StoreError(f"{source}: not a folder; `merbench results import` takes a folder of records "
                              "(searched recursively)")
-        report = ImportReport(None)
+        from merbench.results.sets import load_records
+
+        found = load_records(source, skip_invalid=True, allow_empty=True)
+        report = ImportReport(None, skipped=found.invalid, not_records=found.ignored)
         known = self._hashes()
-        for file in sorted(source.rglob("*.json")):
-            blob, verdict = _classify(file)
-            if verdict == "not a record":
-                report.not_records.append(file)
-                continue
-            if isinstance(verdict, str):
-                report.skipped.append((file, verdict))
-                continue
-            digest = hashlib.sha256(blob).hexdigest()
-            if digest in known:
-                report.already.append(file)
+        for loaded in found.records:
+            if loaded.sha256 in known:
+                report.already.append(loaded.path)
                 continue
             if report.folder is None:
                 report.folder = _new_dir(self.root / "imported", source.name or "import", taken=self._run_ids())
-            dest = report.folder / file.relative_to(source)
+            dest = report.folder / loaded.path.relative_to(source)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            note = _copy_predictions(file, verdict, dest.parent)
+            note = _copy_predictions(loaded.path, loaded.record, dest.parent)
             if note:
                 report.notes.append(note)
-            shutil.copy2(file, dest)
+            shutil.copy2(loaded.path, dest)
             report.imported.append(self.add(dest))
-            known.add(digest)
+            known.add(loaded.sha256)
         return report
 
     def _hashes(self) -> set[str]:
@@ -500,16 +504,19 @@ class Store:
         for root in roots:
             if not root.is_dir():
                 raise StoreError(f"{root}: not a folder; `merbench results reindex` takes folders of records")
-        for file in sorted({f.resolve() for root in roots for f in root.rglob("*.json")}):
+        from merbench.results.sets import json_files, load_file
+
+        for file in sorted({f.resolve() for root in roots for f in json_files(root)}):
             if file in indexed:
                 continue
-            blob, verdict = _classify(file)
-            if verdict == "not a record":
+            try:
+                loaded = load_file(file)
+            except NotARecordError:
                 continue  # a JSON file of another kind: not the index's business
-            if isinstance(verdict, str):
-                report.corrupt.append((file, verdict))
+            except RecordError as exc:
+                report.corrupt.append((file, _reason(file, exc)))
                 continue
-            report.added.append(self._put(self._entry(file, verdict, blob, file.stat())))
+            report.added.append(self._put(self._entry(file, loaded.record, loaded.sha256, file.stat())))
         return report
 
 
@@ -521,41 +528,9 @@ def _entry_of(row: Sequence[Any]) -> Entry:
     return Entry(**values)
 
 
-def _parse(path: Path, blob: bytes) -> dict[str, Any]:
-    """The record in ``blob`` (the bytes of ``path``), schema-validated; :class:`RecordError` naming the file."""
-    try:
-        record = json.loads(blob.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(f"{path}: not valid JSON ({exc})") from None
-    try:
-        validate(record)
-    except RecordError as exc:
-        raise RecordError(f"{path}: {exc}") from None
-    return record
-
-
 def _reason(path: Path, exc: RecordError) -> str:
     """``exc``'s message without the leading file name (the caller names the file itself)."""
     return str(exc).removeprefix(f"{path}: ")
-
-
-def _classify(file: Path) -> tuple[bytes, dict[str, Any] | str]:
-    """``file``'s bytes and its record, or why it is not one: ``"not a record"`` for a JSON file that does not
-    claim to be one, else the problem (not valid JSON, the first schema error)."""
-    try:
-        blob = file.read_bytes()
-        claimed = json.loads(blob.decode("utf-8"))
-    except OSError as exc:
-        return b"", f"cannot read it ({exc.strerror or exc})"
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return blob, f"not valid JSON ({exc})"
-    if not (isinstance(claimed, dict) and "track" in claimed and ("scores" in claimed or "merbench" in claimed)):
-        return blob, "not a record"
-    try:
-        validate(claimed)
-    except RecordError as exc:
-        return blob, str(exc)
-    return blob, claimed
 
 
 def _copy_predictions(file: Path, record: Mapping[str, Any], dest: Path) -> str | None:

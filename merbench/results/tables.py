@@ -10,7 +10,7 @@ lists others, e.g. ``waf_unbiased``), headed ``<track heading> <METRIC>``. One m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from merbench.util.stats import mean_std, summarize
@@ -59,10 +59,12 @@ class Column:
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell: the per-seed values of a column's score for a row (as scored: fractions, not %)."""
+    """One cell: the per-seed values of a column's score for a row (as scored: fractions, not %), and
+    where they came from when a table is rebuilt from records (the record; not part of a cell's equality)."""
 
     values: tuple[float, ...]
     percent: bool
+    source: Any = field(default=None, compare=False)
 
     @property
     def mean(self) -> float:
@@ -99,28 +101,31 @@ class ScoreTable:
 
 def score_table(rows: Iterable[Any], kind: str, title: str, scored: Iterable[Any], name: str = "") -> ScoreTable:
     """The :class:`ScoreTable` of the ``rows`` of one ``kind`` over the ``scored`` tracks. A row is anything
-    with ``key``, ``kind`` and ``scores`` (score label -> seed -> score key -> value), as the runner's rows."""
+    with ``key``, ``kind`` and ``scores`` (score label -> seed -> score key -> value), as the runner's rows;
+    a row rebuilt from records (:mod:`merbench.results.rows`) also has ``sources`` (score label -> record)."""
     cols = [Column(label, key, heading, _percent(key)) for label, key, heading in columns(scored)]
     cells = []
     for row in (r for r in rows if r.kind == kind):
-        line = []
+        line, sources = [], getattr(row, "sources", {})
         for col in cols:
             vals = tuple(float(s[col.key]) for s in row.scores.get(col.label, {}).values() if col.key in s)
-            line.append(Cell(vals, col.percent) if vals else None)
+            line.append(Cell(vals, col.percent, sources.get(col.label)) if vals else None)
         cells.append((row.key, line))
     present = [i for i in range(len(cols)) if any(line[i] is not None for _, line in cells)]
     return ScoreTable(title, name, kind, tuple(cols[i] for i in present),
                       tuple((key, tuple(line[i] for i in present)) for key, line in cells))
 
 
-def paper_tables(rows: Sequence[Any], scored: Sequence[Any]) -> list[ScoreTable]:
+def paper_tables(rows: Sequence[Any], scored: Sequence[Any], where: str = "") -> list[ScoreTable]:
     """Every table the run prints: per tracks' ``table``, the unimodal (Table 4-style) and the
-    multimodal (Table 5-style) one over the tracks printed in it."""
+    multimodal (Table 5-style) one over the tracks printed in it. Titles end with the table's name
+    when there are several, and with ``where`` (e.g. ``attention on demo``) when given."""
     names = list(dict.fromkeys(s.track.table for s in scored))
     out = []
     for name in names:
         group = [s for s in scored if s.track.table == name]
-        suffix = f" ({name})" if len(names) > 1 else ""
+        notes = [*([name] if len(names) > 1 else []), *([where] if where else [])]
+        suffix = f" ({'; '.join(notes)})" if notes else ""
         out.append(score_table(rows, "feature", "Table 4-style: unimodal results per feature (mean±std over seeds; "
                                                 f"fractions in %){suffix}", group, name))
         out.append(score_table(rows, "combination", f"Table 5-style: multimodal results per modality combination"

@@ -154,4 +154,4 @@ def test_cli_writes_the_file_and_reports_bad_input_in_one_line(records, tmp_path
     empty = tmp_path / "empty"
     empty.mkdir()
     result = runner.invoke(cli, ["results", "export", str(empty), "--format", "csv"])
-    assert result.exit_code == 1 and "no result record (*.json)" in result.output
+    assert result.exit_code == 1 and "no result records found (*.json" in result.output
