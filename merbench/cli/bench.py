@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from merbench.cli.options import results_option
+from merbench.cli.options import executor_options, results_option
 
 
 @click.command("bench")
@@ -26,7 +26,9 @@ from merbench.cli.options import results_option
 @click.option("--no-history", is_flag=True, help="Do not append this run to <results>/bench/<suite>/history.jsonl.")
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @results_option
-def bench(suite, against, out, sets, k, tolerance, list_cells, no_history, no_progress, results_root):
+@executor_options
+def bench(suite, against, out, sets, k, tolerance, list_cells, no_history, no_progress, results_root, executor,
+          ray_address):
     """Run every cell of SUITE (a name under benchmarks/suites, or a suite YAML file) and print its tables.
 
     Each cell is one `merbench run` config; all cells' records go into one result set, and a line
@@ -48,6 +50,7 @@ def bench(suite, against, out, sets, k, tolerance, list_cells, no_history, no_pr
     console = console_for_tables()
     try:
         overrides = parse_pairs(sets, example="epochs=1")
+        overrides.update({k: v for k, v in (("executor", executor), ("executor_address", ray_address)) if v})
         loaded = load_suite(suite, overrides)
     except (SuiteError, ValueError) as exc:
         raise unreadable(exc) from None
