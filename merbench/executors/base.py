@@ -9,6 +9,8 @@ run it elsewhere). It reports progress with ``context.advance`` and what it is w
 
 from __future__ import annotations
 
+import abc
+
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -33,7 +35,7 @@ class Shared:
     handle: Any  # the value itself (local) or its object reference (Ray)
 
 
-class TaskContext:
+class TaskContext(abc.ABC):
     """What a task function can call (see the module docstring); the local one acts in-process."""
 
     attempt: int = 0  # 0 on the first attempt, 1 on the first retry, ...
@@ -47,12 +49,13 @@ class TaskContext:
     def get(self, shared: Shared) -> Any:
         return shared.handle
 
+    @abc.abstractmethod
     def submit(self, fn: Callable, *args: Any):
         """Run ``fn(*args)`` on a CPU worker; returns an object whose ``result()`` waits for it."""
-        raise NotImplementedError
+        ...
 
 
-class Executor:
+class Executor(abc.ABC):
     """Runs task functions; see the module docstring. Used as a context manager (start, stop)."""
 
     name = "executor"
@@ -65,14 +68,17 @@ class Executor:
     def __exit__(self, *exc: Any) -> None:
         return None
 
+    @abc.abstractmethod
     def slots(self, gpu: bool = False) -> int:
         """Tasks that run at once: GPUs (``gpu=True``; 0 when there are none) or CPUs."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def share(self, value: Any, key: str) -> Shared:
         """``value`` readable by every task; the same ``key`` is put once (a row's features, not once per seed)."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def map(self, fn: Callable[[Any, TaskContext], Any], items: Sequence[Any], *, label: str,
             describe: Callable[[Any], str] = str, unit: str = "tasks", total: int | None = None, retries: int = 2,
             gpu: bool = False) -> list[Any]:
@@ -85,7 +91,7 @@ class Executor:
         re-raises; what finished stays (the tasks' own writes, e.g. cache parts). ``gpu``: each
         task takes one GPU.
         """
-        raise NotImplementedError
+        ...
 
 
 class SharedCache:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from merbench.report.sets import ReportError, ResultSet, predictions, slug
 from merbench.report.tables import other_rows, score_tables
+from merbench.results.tables import percent_metric
 from merbench.results import plots
 from merbench.results.rows import dataset_label, record_label
 from merbench.results.sets import Loaded
@@ -77,7 +78,7 @@ def _compact(value: Any) -> str:
 
 def _score(record: dict[str, Any], metric: str) -> str:
     values = [run["scores"][metric] for run in record["per_seed"] if metric in run["scores"]]
-    return mean_std(values, percent=plots.percent_metric(metric))
+    return mean_std(values, percent=percent_metric(metric))
 
 
 # -- one result set ----------------------------------------------------------------------------------

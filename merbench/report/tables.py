@@ -46,7 +46,7 @@ def score_tables(records: Sequence[Loaded]) -> list[Table]:
 
 def other_rows(records: Sequence[Loaded]) -> Table | None:
     """Records that are no row of the score tables (MER-OV's, a plugin's): every score, mean ± std."""
-    from merbench.results.plots import percent_metric
+    from merbench.results.tables import percent_metric
 
     others = [rf for rf in records if not is_row_record(rf.record)]
     if not others:

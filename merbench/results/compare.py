@@ -30,6 +30,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from merbench.results.record import RecordError
 from merbench.results.sets import Loaded, RecordSet, load_records
+from merbench.results.tables import percent_metric
 from merbench.util.stats import summarize
 
 
@@ -205,12 +206,6 @@ def _card(metric: str) -> Any:
         return None
 
 
-def percent(metric: str) -> bool:
-    """Whether ``metric`` is a fraction shown in % (its card says so); unknown metrics are shown as is."""
-    card = _card(metric)
-    return bool(card is not None and getattr(card, "percent", False))
-
-
 def welch_se(a: Side, b: Side) -> float:
     """``sqrt(sA²/nA + sB²/nB)``; 0 when a side has n < 2 (its spread cannot be estimated), which leaves
     only the tolerance floor to judge the difference."""
@@ -282,7 +277,7 @@ _MARKS = {"better": ("↑", "green"), "worse": ("↓", "red"), "same": ("=", "di
 def _fmt(value: float | None, metric: str, *, signed: bool = False) -> str:
     if value is None:
         return "-"
-    pct = percent(metric)
+    pct = percent_metric(metric)
     v = value * 100 if pct else value
     return f"{v:+.2f}" if signed and pct else f"{v:+.4f}" if signed else f"{v:.2f}" if pct else f"{v:.4f}"
 

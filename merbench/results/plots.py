@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from merbench import EMOTIONS
+from merbench.results.tables import percent_metric
 
 FORMATS = ("png", "svg")
 DPI = 100
@@ -35,16 +36,6 @@ STYLE = {"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "merbench
          "svg.fonttype": "none", "axes.grid": False, "figure.dpi": DPI, "savefig.dpi": DPI,
          "axes.spines.top": False, "axes.spines.right": False}
 _METADATA = {"png": {"Software": "merbench"}, "svg": {"Date": None, "Creator": "merbench"}}
-
-
-def percent_metric(metric: str) -> bool:
-    """Whether ``metric`` is a fraction shown in % (its metric card says so; unregistered: shown as is)."""
-    from merbench import plugins
-
-    base = metric.removesuffix("_unbiased")
-    if base not in plugins.get_registry().names("metric"):
-        return False
-    return bool(plugins.get("metric", base).card.percent)
 
 
 # -- what the pictures show ---------------------------------------------------------------------------

@@ -19,10 +19,15 @@ from merbench.util.stats import mean_std, summarize
 ROW_HEADINGS = {"feature": "Features", "combination": "Modalities"}
 
 
-def _percent(key: str) -> bool:
+def percent_metric(key: str) -> bool:
+    """Whether the score ``key`` (``waf``, ``waf_unbiased``) is a fraction shown in %, as its metric card
+    says; a metric no plugin registers (a record from elsewhere) is shown as is."""
     from merbench import plugins
 
-    return plugins.get("metric", key.removesuffix("_unbiased")).card.percent
+    base = key.removesuffix("_unbiased")
+    if base not in plugins.get_registry().names("metric"):
+        return False
+    return bool(plugins.get("metric", base).card.percent)
 
 
 def metric_heading(key: str) -> str:
@@ -103,7 +108,7 @@ def score_table(rows: Iterable[Any], kind: str, title: str, scored: Iterable[Any
     """The :class:`ScoreTable` of the ``rows`` of one ``kind`` over the ``scored`` tracks. A row is anything
     with ``key``, ``kind`` and ``scores`` (score label -> seed -> score key -> value), as the runner's rows;
     a row rebuilt from records (:mod:`merbench.results.rows`) also has ``sources`` (score label -> record)."""
-    cols = [Column(label, key, heading, _percent(key)) for label, key, heading in columns(scored)]
+    cols = [Column(label, key, heading, percent_metric(key)) for label, key, heading in columns(scored)]
     cells = []
     for row in (r for r in rows if r.kind == kind):
         line, sources = [], getattr(row, "sources", {})
