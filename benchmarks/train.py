@@ -40,11 +40,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, f1_score
+from torch.utils._python_dispatch import TorchDispatchMode
 
 
 def synthetic(n: int, seed: int, dims=(("audio", 88), ("text", 384), ("visual", 7))):
@@ -57,6 +59,77 @@ def synthetic(n: int, seed: int, dims=(("audio", 88), ("text", 384), ("visual", 
         centres = rng.normal(size=(6, dim)) * (1.2 / np.sqrt(dim))  # a weak signal: CV WAF well below 1
         inputs[name] = (centres[labels] + rng.normal(size=(n, dim))).astype(np.float32)
     return FeatureTable([f"s{i}" for i in range(n)], inputs, labels.astype(np.int64), source="synthetic")
+
+
+class MatmulLog(TorchDispatchMode):
+    """Records every matrix product torch runs (op, operand shapes and strides): the trainer's matmuls."""
+
+    PRODUCTS = {"aten::bmm": 0, "aten::baddbmm": 1, "aten::mm": 0, "aten::addmm": 1}  # name -> first matrix operand
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        first = self.PRODUCTS.get(func._schema.name)
+        if first is not None:
+            self.calls.append((func, first, [(tuple(t.shape), t.stride()) for t in args[: first + 2]]))
+        return func(*args, **(kwargs or {}))
+
+
+def product_flops(operands) -> int:
+    """2·(batch)·n·k·m for one (batched) matrix product, from its two matrix operands' shapes."""
+    (a, _), (b, _) = operands[-2:]
+    batch = a[0] if len(a) == 3 else 1
+    return 2 * batch * a[-2] * a[-1] * b[-1]
+
+
+def trainer_matmuls(cvplan) -> list[tuple]:
+    """The matrix products of one epoch of the planned CV (every shard's training steps and
+    validation pass, as the trainer runs them), recorded on a one-epoch copy of its trainer."""
+    import copy as _copy
+
+    trainer = _copy.copy(cvplan.trainer)
+    trainer.epochs, trainer.progress = 1, None
+    table = cvplan.table
+    arrays = {"inputs": table.inputs, "labels": table.labels, "valence": table.valence}
+    log = MatmulLog()
+    with log:
+        for g, shard in trainer.shard_list(cvplan.jobs):
+            trainer.fit_shard(arrays, [cvplan.jobs[i] for i in shard], g)
+    return log.calls
+
+
+def matmul_throughput(calls: list[tuple], workers: int, repeats: int = 3) -> float:
+    """FLOP/s of this machine on exactly these products: ``workers`` threads (one core, one torch thread
+    each, as the trainer's shards) each replay them all on operands of the recorded shapes and strides;
+    best of ``repeats``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from merbench.threads import one_torch_thread_per_worker
+
+    def operands():
+        out = []
+        for func, first, shapes in calls:
+            tensors = [torch.empty_strided(shape, stride).normal_() for shape, stride in shapes]
+            out.append((func, tensors))
+        return out
+
+    copies = [operands() for _ in range(workers)]
+    flops = sum(product_flops(shapes) for _, _, shapes in calls) * workers
+
+    def replay(ops):
+        for func, tensors in ops:
+            func(*tensors)
+
+    best = float("inf")
+    with one_torch_thread_per_worker(), ThreadPoolExecutor(workers) as pool:
+        list(pool.map(replay, copies))  # warm-up
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            list(pool.map(replay, copies))
+            best = min(best, time.perf_counter() - t0)
+    return flops / best
 
 
 class BaselineFeatureData:
@@ -166,12 +239,17 @@ def main() -> None:
                         help="re-run the baseline-style loop this many times with other torch seeds (see above)")
     parser.add_argument("--baseline-eval", choices=("loader", "full"), default="loader",
                         help="how the baseline-style loop scores validation and test sets each epoch (see above)")
+    parser.add_argument("--plan", choices=("auto", "threads", "processes"), default="auto",
+                        help="how merbench runs its CPU shards (auto: the machine's calibrated plan)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.plan != "auto":
+        os.environ["MERBENCH_TRAIN_PLAN"] = args.plan
 
-    from merbench import plugins
     from merbench.training.folds import baseline_folds
-    from merbench.training.protocol import TrainConfig, cross_validate
+    from merbench.runner.run import FusionFactory
+    from merbench.training.plan import shard_plan
+    from merbench.training.protocol import TrainConfig, cross_validate, plan_cv
     from merbench.training.search import MER2024_SPACE, sample_trials
     from merbench.util.env import environment
     from merbench.util.stats import summarize
@@ -180,21 +258,25 @@ def main() -> None:
     warm = synthetic(60, 99)
     warm_trials = sample_trials(MER2024_SPACE, 1, 0)
     baseline_loop(warm, [], warm_trials, baseline_folds(60, 5, 0), 1, 32, 0)
-    cross_validate(warm, lambda p: plugins.create("fusion", "attention", input_dims=warm.input_dims, num_classes=6, **p),
-                   warm_trials, config=TrainConfig(epochs=1, unbiased=False, device="cpu"), seed=0)
+    cross_validate(warm, FusionFactory("attention", warm.input_dims, False, {}), warm_trials,
+                   config=TrainConfig(epochs=1, unbiased=False, device="cpu"), seed=0)  # starts worker processes
+    plan = shard_plan(args.threads) if args.threads > 1 else "one thread"
     rows = []
     for seed in range(args.seeds):
         table = synthetic(args.train, seed)
         tests = [synthetic(args.pool, seed + 100)] + ([synthetic(args.semi, seed + 200)] if args.semi else [])
         trials = sample_trials(MER2024_SPACE, args.trials, seed)
         folds = baseline_folds(len(table), 5, seed)
-        dims = table.input_dims
-        build = lambda p: plugins.create("fusion", "attention", input_dims=dims, num_classes=6, **p)  # noqa: E731
+        build = FusionFactory("attention", table.input_dims, False, {})  # picklable: worker processes build it
+        config = TrainConfig(epochs=args.epochs, unbiased=False, device="cpu")
+        calls = trainer_matmuls(plan_cv(table, build, trials, config=config, seed=seed))
+        flops = args.epochs * sum(product_flops(shapes) for _, _, shapes in calls)
+        throughput = matmul_throughput(calls, args.threads)
 
         def merbench_run():
             t0 = time.perf_counter()
             result = cross_validate(table, build, trials, seed=seed, test_tables=dict(zip(("pool", "semi"), tests)),
-                                    config=TrainConfig(epochs=args.epochs, unbiased=False, device="cpu"))
+                                    config=config)
             return time.perf_counter() - t0, result.baseline["waf"]
 
         # merbench runs before and after the baseline loop: on a shared machine whose speed drifts
@@ -206,10 +288,16 @@ def main() -> None:
         t_after, waf_again = merbench_run()
         assert waf_again == waf, "same config and seed gave a different CV WAF"
         t_vec = (t_before + t_after) / 2
-        rows.append((seed, t_base, t_vec, base_waf, waf))
+        achieved = flops / t_vec
+        ceiling = t_base / (flops / throughput)  # the speed-up if merbench ran nothing but its matmuls
+        rows.append((seed, t_base, t_vec, base_waf, waf, flops, achieved, throughput))
         print(f"seed {seed}: baseline-style {t_base:.1f}s (CV WAF {base_waf:.4f}) | merbench {t_vec:.1f}s "
               f"(before {t_before:.1f}s, after {t_after:.1f}s; CV WAF {waf:.4f}) | speed-up {t_base / t_vec:.1f}x",
               flush=True)
+        print(f"seed {seed}: merbench matmuls {flops / 1e12:.3f} TFLOP (training steps and validation, {len(calls)} "
+              f"products per epoch) -> {achieved / 1e9:.1f} GFLOP/s achieved; this machine runs those products at "
+              f"{throughput / 1e9:.1f} GFLOP/s ({args.threads} cores): {achieved / throughput:.0%} of it; "
+              f"speed-up ceiling at 100%: {ceiling:.1f}x", flush=True)
         if args.noise_runs:
             reruns = [base_waf] + [baseline_loop(table, [], trials, folds, args.epochs, 32, seed + 1000 * r)
                                    for r in range(1, args.noise_runs + 1)]
@@ -222,8 +310,11 @@ def main() -> None:
     print(f"mean over {args.seeds} seeds: speed-up {arr[:, 1].sum() / arr[:, 2].sum():.1f}x; CV WAF baseline-style "
           f"{base['mean']:.4f}±{base['std']:.4f}, merbench {ours['mean']:.4f}±{ours['std']:.4f} "
           f"({args.train} Train&Val, {args.pool} pool, {args.semi} SEMI; {args.trials} trials x 5 folds, "
-          f"{args.epochs} epochs, {args.threads} threads, "
+          f"{args.epochs} epochs, {args.threads} threads, plan {plan}, "
           f"baseline evaluation: {args.baseline_eval})")
+    print(f"matmul throughput: merbench achieved {arr[:, 5].sum() / arr[:, 2].sum() / 1e9:.1f} GFLOP/s over all seeds, "
+          f"{(arr[:, 5].sum() / arr[:, 2].sum()) / (arr[:, 5].sum() / (arr[:, 5] / arr[:, 7]).sum()):.0%} of the "
+          f"machine's {arr[:, 5].sum() / (arr[:, 5] / arr[:, 7]).sum() / 1e9:.1f} GFLOP/s on the same products")
     print(f"environment: {json.dumps(environment(), sort_keys=True)}")
 
 

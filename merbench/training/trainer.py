@@ -16,7 +16,9 @@ time, with a DataLoader, scoring every test set every epoch):
   Shuffles (and, for stackable fusions, dropout masks) come from streams seeded per job, so a model
   trains the same whatever it is stacked with.
 * On CPU, torch's batched matmul runs each call on one core, so a group of stackable models is split
-  into one shard per CPU thread and the shards train in parallel threads (results do not change).
+  into one shard per CPU thread and the shards train in parallel, in worker threads or worker
+  processes (:mod:`merbench.training.processes`), whichever this machine runs faster
+  (:mod:`merbench.training.plan` measures it once). Results do not change with the split or the plan.
 * Only validation sets are scored during training (tensor WAF, all models at once). The best epoch's
   weights are kept per model, and test sets are predicted once per kept model afterwards.
 """
@@ -24,6 +26,7 @@ time, with a DataLoader, scoring every test set every epoch):
 from __future__ import annotations
 
 import copy
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -87,7 +90,7 @@ class VectorisedTrainer:
     def __init__(self, build: Callable[[Mapping[str, Any]], torch.nn.Module], *, num_classes: int,
                  epochs: int = 100, batch_size: int = 32, weight_decay: float = 1e-5, device: str = "auto",
                  select: str = "waf", seed: int = 0, progress: Callable[[int], None] | None = None,
-                 workers: int | None = None) -> None:
+                 workers: int | None = None, plan: str = "auto") -> None:
         self.build = build
         self.num_classes = num_classes
         self.epochs = epochs
@@ -99,6 +102,7 @@ class VectorisedTrainer:
         self.seed = seed
         self.progress = progress
         self.workers = workers  # None: one per torch CPU thread on CPU, one on an accelerator
+        self.plan = plan  # CPU shards in "threads" or "processes"; "auto": measured per machine (training/plan.py)
         self._architectures: dict[tuple, tuple[tuple, bool]] = {}
 
     # -- training ------------------------------------------------------------------------------
@@ -107,9 +111,12 @@ class VectorisedTrainer:
         (:func:`fit_distributed`), with the same results."""
         if executor is not None and executor.distributed:
             return fit_distributed(executor, [(self, table, jobs)])[0]
+        return self._train(table, jobs, self.shard_list(jobs), self._workers())
+
+    def shard_list(self, jobs: list[Job]) -> list[tuple[int, list[int]]]:
+        """What ``fit(jobs)`` trains as one stacked ensemble each: (group index, member indices)."""
         workers = self._workers()
-        return self._train(table, jobs, [(g, shard) for g, members in self.groups(jobs)
-                                         for shard in self._shards(members, jobs, workers)], workers)
+        return [(g, shard) for g, members in self.groups(jobs) for shard in self._shards(members, jobs, workers)]
 
     def fit_part(self, table: FeatureTable, jobs: list[Job], group_index: int) -> list[JobResult]:
         """Train ``jobs``, part of architecture group ``group_index`` of a larger ``fit`` (a cluster
@@ -150,22 +157,33 @@ class VectorisedTrainer:
         other = copy.copy(self)
         other.device = torch.device(resolve_device(self.requested_device))
         other.progress = None
+        other.plan = "threads"  # a cluster task uses the cores it was given, in-process
         other._architectures = dict(self._architectures)
         return other
 
     def _train(self, table: FeatureTable, jobs: list[Job], plan: list[tuple[int, list[int]]],
                workers: int) -> list[JobResult]:
-        inputs = {k: torch.as_tensor(v, device=self.device) for k, v in table.inputs.items()}
-        labels = torch.as_tensor(table.labels, device=self.device)
-        valence = None if table.valence is None else torch.as_tensor(table.valence, dtype=torch.float32, device=self.device)
+        results: list[JobResult | None] = [None] * len(jobs)
+        parallel = len(plan) > 1 and workers > 1 and all(self._stackable(jobs[shard[0]]) for _, shard in plan)
+        if parallel and self._shard_plan(workers) == "processes":
+            from merbench.training import processes
+
+            arrays = {"inputs": table.inputs, "labels": table.labels, "valence": table.valence}
+            finished = processes.run_shards(self, arrays, [(g, [jobs[i] for i in shard]) for g, shard in plan], workers)
+            for (g, shard), shard_results in zip(plan, finished):
+                base = self._meta_module(jobs[shard[0]])
+                for i, res in zip(shard, shard_results):
+                    res.state, res.module = {k: torch.from_numpy(v) for k, v in res.state.items()}, base
+                    results[i] = res
+            return results  # type: ignore[return-value]
+        inputs, labels, valence = self._device_tensors(table.inputs, table.labels, table.valence)
         tasks = [(g, shard, self._build_models([jobs[i] for i in shard])) for g, shard in plan]  # global RNG: main thread only
 
         def run(task: tuple[int, list[int], list[torch.nn.Module]]) -> tuple[list[int], list[JobResult]]:
             g, shard, models = task
             return shard, self._fit_group([jobs[i] for i in shard], models, inputs, labels, valence, g)
 
-        results: list[JobResult | None] = [None] * len(jobs)
-        if len(tasks) > 1 and workers > 1 and all(self._stackable(jobs[shard[0]]) for _, shard, _ in tasks):
+        if parallel:
             with one_torch_thread_per_worker(), ThreadPoolExecutor(workers) as pool:  # threads inherit the 1
                 finished = list(pool.map(run, tasks))
         else:
@@ -174,6 +192,42 @@ class VectorisedTrainer:
             for i, res in zip(shard, shard_results):
                 results[i] = res
         return results  # type: ignore[return-value]
+
+    def _device_tensors(self, inputs, labels, valence):
+        return ({k: torch.as_tensor(v, device=self.device) for k, v in inputs.items()},
+                torch.as_tensor(labels, device=self.device),
+                None if valence is None else torch.as_tensor(valence, dtype=torch.float32, device=self.device))
+
+    def fit_shard(self, arrays: Mapping[str, Any], jobs: list[Job], group_index: int) -> list[JobResult]:
+        """One shard of ``_train`` on its own (a worker process's task): the models are built here from
+        their jobs' seeds, as the main thread builds them for thread shards."""
+        inputs, labels, valence = self._device_tensors(arrays["inputs"], arrays["labels"], arrays["valence"])
+        return self._fit_group(jobs, self._build_models(jobs), inputs, labels, valence, group_index)
+
+    def portable(self) -> "VectorisedTrainer":
+        """A copy to send to a worker process: no progress callback (the worker reports progress as messages)."""
+        other = copy.copy(self)
+        other.progress = None
+        return other
+
+    def _shard_plan(self, workers: int) -> str:
+        """``threads`` or ``processes`` for CPU shards; processes need a picklable ``build`` (a
+        module-level class or function, e.g. the runner's ``FusionFactory``), threads run any."""
+        from merbench.training.plan import shard_plan
+
+        plan = shard_plan(workers) if self.plan == "auto" else self.plan
+        if plan == "processes":
+            try:
+                pickle.dumps(self.build)
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                if self.plan == "processes":
+                    raise ValueError(f"the processes plan needs a picklable build function: {exc}") from exc
+                return "threads"  # same numbers, another schedule
+        return plan
+
+    def _meta_module(self, job: Job) -> torch.nn.Module:
+        with torch.device("meta"):
+            return self.build(self._fusion_params(job))
 
     def _workers(self) -> int:
         if self.workers is not None:
