@@ -96,7 +96,8 @@ def trainer_matmuls(cvplan) -> list[tuple]:
     log = MatmulLog()
     with log:
         for g, shard in trainer.shard_list(cvplan.jobs):
-            trainer.fit_shard(arrays, [cvplan.jobs[i] for i in shard], g)
+            jobs = [cvplan.jobs[i] for i in shard]
+            trainer.fit_shard(arrays, jobs, trainer._build_models(jobs), g)
     return log.calls
 
 

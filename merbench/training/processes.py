@@ -3,9 +3,9 @@
 Why processes: two threads training stacked models in one process share the GIL and one allocator;
 on the 2-core project machine two thread shards finish a demo-sized CV in ~0.74x the one-thread time,
 two processes in ~0.53x (benchmarks/train.py measures the plans; :mod:`merbench.training.plan` picks
-one per machine). Each worker runs one torch thread, as a thread shard does, and builds its models
-itself from their per-job seeds, so a shard's results are bit-identical to the same shard trained in
-a thread (``test_processes.py`` checks it).
+one per machine). The models are built in the caller (per-job seeds) and sent pickled; each worker
+runs one torch thread, as a thread shard does, so a shard's results are bit-identical to the same
+shard trained in a thread (``test_processes.py`` checks it).
 
 A worker is ``python -m merbench.training.processes`` talking over two pipes; unlike
 ``multiprocessing``'s spawn it never re-imports the caller's ``__main__`` (a script without an
@@ -114,9 +114,10 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
-def run_shards(trainer, arrays: dict[str, Any], shards: list[tuple[int, list]], workers: int) -> list[list]:
-    """``[trainer.fit_shard(arrays, jobs, g) for g, jobs in shards]``, run in ``workers`` worker
-    processes; ``trainer.progress`` is fed from them. Result states come back as numpy arrays."""
+def run_shards(trainer, arrays: dict[str, Any], shards: list[tuple[int, list, list]], workers: int) -> list[list]:
+    """``[trainer.fit_shard(arrays, jobs, models, g) for g, jobs, models in shards]``, run in ``workers``
+    worker processes; ``trainer.progress`` is fed from them. Result states come back as numpy arrays
+    and without ``module`` (the caller has the architecture)."""
     _ensure(workers)
     portable = trainer.portable()
     lock = threading.Lock()
@@ -126,10 +127,11 @@ def run_shards(trainer, arrays: dict[str, Any], shards: list[tuple[int, list]], 
             with lock:
                 trainer.progress(count)
 
-    def run(shard: tuple[int, list]) -> list:
+    def run(shard: tuple[int, list, list]) -> list:
+        group_index, jobs, models = shard
         worker = _IDLE.get()
         try:
-            return worker.run(_fit_shard, (portable, arrays, shard[1], shard[0]), progress)
+            return worker.run(_fit_shard, (portable, arrays, jobs, models, group_index), progress)
         except BaseException:
             worker.stop()  # its state is unknown: the next run starts a fresh one
             raise
@@ -148,10 +150,10 @@ def run_shards(trainer, arrays: dict[str, Any], shards: list[tuple[int, list]], 
 _REPLY: Callable[[str, Any], None] | None = None
 
 
-def _fit_shard(trainer, arrays, jobs, group_index: int) -> list:
+def _fit_shard(trainer, arrays, jobs, models, group_index: int) -> list:
     """In a worker: train one shard; states as numpy arrays, so replies are plain pickles."""
     trainer.progress = lambda count: _REPLY("progress", count)
-    results = trainer.fit_shard(arrays, jobs, group_index)
+    results = trainer.fit_shard(arrays, jobs, models, group_index)
     for result in results:
         result.state = {k: v.numpy() for k, v in result.state.items()}
         result.module = None

@@ -63,12 +63,19 @@ def test_a_worker_that_dies_is_named_and_replaced():
     assert len(_fit(table, jobs[:2], "processes")) == 2  # a dead worker is replaced before the next fit
 
 
-def test_an_unpicklable_build_runs_in_threads_unless_processes_are_demanded():
+def test_a_fusion_class_a_worker_cannot_import_runs_in_threads_unless_processes_are_demanded(monkeypatch):
+    from merbench.fusions.attention import AttentionFusion
+
+    class LocalFusion(AttentionFusion):  # defined inside a function: a worker process cannot import it
+        pass
+
     table = make_table(n=90)
     jobs = _jobs(table)[:2]
-    factory = FusionFactory("attention", table.input_dims, False, {})
-    closure = lambda p: factory(p)  # noqa: E731
-    trainer = VectorisedTrainer(closure, num_classes=6, epochs=1, device="cpu", workers=2, plan="auto")
-    assert trainer._shard_plan(2) in ("threads",)  # auto: same numbers on another schedule
-    with pytest.raises(ValueError, match="picklable"):
-        _fit(table, jobs, "processes", build=closure)
+    build = lambda p: LocalFusion(table.input_dims, 6, **p)  # noqa: E731
+    with_threads = _fit(table, jobs, "threads", build=build)
+    monkeypatch.setenv("MERBENCH_TRAIN_PLAN", "processes")  # what this machine's plan says
+    auto = VectorisedTrainer(build, num_classes=6, epochs=3, device="cpu", seed=0, workers=2, plan="auto")
+    assert auto._shard_plan(2, build({"hidden_dim": 8})) == "threads"
+    assert all(np.array_equal(a.val_logits, b.val_logits) for a, b in zip(with_threads, auto.fit(table, jobs)))
+    with pytest.raises(ValueError, match="LocalFusion is not"):
+        _fit(table, jobs, "processes", build=build)

@@ -26,7 +26,6 @@ time, with a DataLoader, scoring every test set every epoch):
 from __future__ import annotations
 
 import copy
-import pickle
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -163,31 +162,32 @@ class VectorisedTrainer:
 
     def _train(self, table: FeatureTable, jobs: list[Job], plan: list[tuple[int, list[int]]],
                workers: int) -> list[JobResult]:
-        results: list[JobResult | None] = [None] * len(jobs)
-        parallel = len(plan) > 1 and workers > 1 and all(self._stackable(jobs[shard[0]]) for _, shard in plan)
-        if parallel and self._shard_plan(workers) == "processes":
+        tasks = [(g, shard, self._build_models([jobs[i] for i in shard])) for g, shard in plan]  # global RNG: main thread only
+        parallel = len(tasks) > 1 and workers > 1 and all(self._stackable(jobs[shard[0]]) for _, shard in plan)
+        if parallel and self._shard_plan(workers, tasks[0][2][0]) == "processes":
             from merbench.training import processes
 
             arrays = {"inputs": table.inputs, "labels": table.labels, "valence": table.valence}
-            finished = processes.run_shards(self, arrays, [(g, [jobs[i] for i in shard]) for g, shard in plan], workers)
-            for (g, shard), shard_results in zip(plan, finished):
-                base = self._meta_module(jobs[shard[0]])
-                for i, res in zip(shard, shard_results):
+            finished = processes.run_shards(self, arrays, [(g, [jobs[i] for i in shard], models)
+                                                           for g, shard, models in tasks], workers)
+            for (_, _, models), shard_results in zip(tasks, finished):
+                base = copy.deepcopy(models[0]).to("meta")
+                for res in shard_results:
                     res.state, res.module = {k: torch.from_numpy(v) for k, v in res.state.items()}, base
-                    results[i] = res
-            return results  # type: ignore[return-value]
-        inputs, labels, valence = self._device_tensors(table.inputs, table.labels, table.valence)
-        tasks = [(g, shard, self._build_models([jobs[i] for i in shard])) for g, shard in plan]  # global RNG: main thread only
-
-        def run(task: tuple[int, list[int], list[torch.nn.Module]]) -> tuple[list[int], list[JobResult]]:
-            g, shard, models = task
-            return shard, self._fit_group([jobs[i] for i in shard], models, inputs, labels, valence, g)
-
-        if parallel:
-            with one_torch_thread_per_worker(), ThreadPoolExecutor(workers) as pool:  # threads inherit the 1
-                finished = list(pool.map(run, tasks))
+            finished = [(shard, shard_results) for (_, shard, _), shard_results in zip(tasks, finished)]
         else:
-            finished = [run(task) for task in tasks]
+            inputs, labels, valence = self._device_tensors(table.inputs, table.labels, table.valence)
+
+            def run(task: tuple[int, list[int], list[torch.nn.Module]]) -> tuple[list[int], list[JobResult]]:
+                g, shard, models = task
+                return shard, self._fit_group([jobs[i] for i in shard], models, inputs, labels, valence, g)
+
+            if parallel:
+                with one_torch_thread_per_worker(), ThreadPoolExecutor(workers) as pool:  # threads inherit the 1
+                    finished = list(pool.map(run, tasks))
+            else:
+                finished = [run(task) for task in tasks]
+        results: list[JobResult | None] = [None] * len(jobs)
         for shard, shard_results in finished:
             for i, res in zip(shard, shard_results):
                 results[i] = res
@@ -198,36 +198,33 @@ class VectorisedTrainer:
                 torch.as_tensor(labels, device=self.device),
                 None if valence is None else torch.as_tensor(valence, dtype=torch.float32, device=self.device))
 
-    def fit_shard(self, arrays: Mapping[str, Any], jobs: list[Job], group_index: int) -> list[JobResult]:
-        """One shard of ``_train`` on its own (a worker process's task): the models are built here from
-        their jobs' seeds, as the main thread builds them for thread shards."""
+    def fit_shard(self, arrays: Mapping[str, Any], jobs: list[Job], models: list[torch.nn.Module],
+                  group_index: int) -> list[JobResult]:
+        """One shard of ``_train`` on its own (a worker process's task): ``models`` built by
+        :meth:`_build_models` for ``jobs``, trained on the table ``arrays`` (inputs, labels, valence)."""
         inputs, labels, valence = self._device_tensors(arrays["inputs"], arrays["labels"], arrays["valence"])
-        return self._fit_group(jobs, self._build_models(jobs), inputs, labels, valence, group_index)
+        return self._fit_group(jobs, models, inputs, labels, valence, group_index)
 
     def portable(self) -> "VectorisedTrainer":
-        """A copy to send to a worker process: no progress callback (the worker reports progress as messages)."""
+        """A copy to send to a worker process: without ``build`` (the models travel built) and the
+        progress callback (the worker reports progress as messages)."""
         other = copy.copy(self)
-        other.progress = None
+        other.build, other.progress = None, None
         return other
 
-    def _shard_plan(self, workers: int) -> str:
-        """``threads`` or ``processes`` for CPU shards; processes need a picklable ``build`` (a
-        module-level class or function, e.g. the runner's ``FusionFactory``), threads run any."""
+    def _shard_plan(self, workers: int, model: torch.nn.Module) -> str:
+        """``threads`` or ``processes`` for CPU shards. Models travel to worker processes pickled, so
+        their class must be importable there: not defined in ``__main__`` or inside a function."""
         from merbench.training.plan import shard_plan
 
         plan = shard_plan(workers) if self.plan == "auto" else self.plan
-        if plan == "processes":
-            try:
-                pickle.dumps(self.build)
-            except (pickle.PicklingError, AttributeError, TypeError) as exc:
-                if self.plan == "processes":
-                    raise ValueError(f"the processes plan needs a picklable build function: {exc}") from exc
-                return "threads"  # same numbers, another schedule
+        cls = type(model)
+        if plan == "processes" and (cls.__module__ == "__main__" or "<locals>" in cls.__qualname__):
+            if self.plan == "processes":
+                raise ValueError(f"the processes plan needs fusion classes a worker can import; "
+                                 f"{cls.__module__}.{cls.__qualname__} is not")
+            return "threads"  # same numbers, another schedule
         return plan
-
-    def _meta_module(self, job: Job) -> torch.nn.Module:
-        with torch.device("meta"):
-            return self.build(self._fusion_params(job))
 
     def _workers(self) -> int:
         if self.workers is not None:
