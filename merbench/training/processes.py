@@ -29,9 +29,8 @@ from typing import Any, Callable
 
 #: glibc malloc settings for the workers: a training step frees and re-allocates gradient buffers of
 #: 10+ MB (a 768x256 weight's gradient stacked over 15 models is 12 MB), which glibc would otherwise
-#: map and unmap afresh every step, page-faulting them in each time (measured 5-10% of a step on the
-#: project machine; CV of seed 1 at the demo's sizes: 18.6-20.0 s with, 19.6-20.7 s without, 3 runs
-#: each, alternated). Other allocators ignore these variables.
+#: map and unmap afresh every step, page-faulting them in each time (~5% on the project machine: a
+#: demo-sized CV of seed 1 took 18.6-20.0 s with, 19.6-20.7 s without, 3 runs each, alternated). Other allocators ignore these variables.
 _ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
 
 
