@@ -57,8 +57,9 @@ class StackedAdam:
         self.steps += torch.tensor(flags, dtype=torch.float32, device=self.steps.device)
         live = [k for k, p in enumerate(self.params) if p.grad is not None]
         for a, b in self._runs(flags):
+            part = (lambda t: t) if (a, b) == (0, len(self.lr)) else (lambda t: t[a:b])  # whole tensors: no views
             torch._fused_adam_(
-                [self.params[k][a:b] for k in live], [self.params[k].grad[a:b] for k in live],
-                [self.exp_avg[k][a:b] for k in live], [self.exp_avg_sq[k][a:b] for k in live], [],
+                [part(self.params[k]) for k in live], [part(self.params[k].grad) for k in live],
+                [part(self.exp_avg[k]) for k in live], [part(self.exp_avg_sq[k]) for k in live], [],
                 [self.steps[a]] * len(live), lr=self.lr[a], beta1=self.beta1, beta2=self.beta2,
                 weight_decay=self.weight_decay, eps=self.eps, amsgrad=False, maximize=False)

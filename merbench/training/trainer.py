@@ -289,6 +289,10 @@ class VectorisedTrainer:
         train_sets = [torch.as_tensor(job.train, device=dev) for job in jobs]
         n_batches = -(-max(len(t) for t in train_sets) // bs)
         min_batches = -(-min(len(t) for t in train_sets) // bs)
+        # steps where no model's batch is short: the padding masks are skipped there (x * 1.0 and a
+        # count of bs are exact, so the numbers are those of the masked loss)
+        full_steps = min(len(t) for t in train_sets) // bs
+        whole = torch.full((m,), float(bs), device=dev)
         history = np.full((m, self.epochs, 3), np.nan)
         best = np.full(m, -np.inf)
         best_epoch = np.zeros(m, dtype=int)
@@ -304,15 +308,20 @@ class VectorisedTrainer:
             order = order.view(m, n_batches, bs)
             for step in range(n_batches):
                 idx = order[:, step]
-                valid = (idx >= 0).to(torch.float32)
-                safe = idx.clamp_min(0)
+                if step < full_steps:  # every model has a whole batch: its masks would be all ones
+                    valid, safe, count = None, idx, whole
+                else:
+                    valid = (idx >= 0).to(torch.float32)
+                    safe = idx.clamp_min(0)
+                    count = valid.sum(1).clamp_min(1.0)
                 outs = ensemble({k: v[safe] for k, v in inputs.items()})
                 per_sample = torch.nn.functional.cross_entropy(
                     outs[0].reshape(-1, self.num_classes), labels[safe].reshape(-1), reduction="none").view(m, -1)
-                loss = ((per_sample * valid).sum(1) / valid.sum(1).clamp_min(1.0)).sum()
+                loss = ((per_sample if valid is None else per_sample * valid).sum(1) / count).sum()
                 if with_valence:
                     target = valence[safe]
-                    has = valid * torch.isfinite(target).to(torch.float32)
+                    finite = torch.isfinite(target).to(torch.float32)
+                    has = finite if valid is None else valid * finite
                     err = (outs[1] - torch.nan_to_num(target)) ** 2
                     loss = loss + ((err * has).sum(1) / has.sum(1).clamp_min(1.0)).sum()
                 optimizer.zero_grad()
