@@ -258,7 +258,7 @@ def smollm2_gguf() -> Path:
 
 
 def dequantised_smollm2(cache_dir: Path | None = None) -> Path:
-    """A transformers folder with the dequantised fp32 SmolLM2 weights, built once (~25-45 s) and reused.
+    """A transformers folder with the dequantised fp32 SmolLM2 weights, built once (~15-30 s on 2 busy cores) and reused.
 
     ``save_pretrained`` refuses a GGUF-loaded model, so the weights are written with
     ``safetensors.torch.save_model`` and the config without its quantization entry. The folder is
