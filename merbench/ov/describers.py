@@ -9,14 +9,16 @@ cache keys on it (:mod:`merbench.ov.generation_cache`).
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 import hashlib
 import importlib.util
 import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from merbench import paths
 from merbench.contracts.describer import DescribeRequest, Describer
@@ -256,7 +258,7 @@ def smollm2_gguf() -> Path:
 
 
 def dequantised_smollm2(cache_dir: Path | None = None) -> Path:
-    """A transformers folder with the dequantised fp32 SmolLM2 weights, built once (~25-45 s) and reused.
+    """A transformers folder with the dequantised fp32 SmolLM2 weights, built once (~15-30 s on 2 busy cores) and reused.
 
     ``save_pretrained`` refuses a GGUF-loaded model, so the weights are written with
     ``safetensors.torch.save_model`` and the config without its quantization entry. The folder is
@@ -275,8 +277,9 @@ def dequantised_smollm2(cache_dir: Path | None = None) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        with _gguf_parsed_once():
+            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
         config = model.config
         if hasattr(config, "quantization_config"):
             del config.quantization_config
@@ -291,6 +294,49 @@ def dequantised_smollm2(cache_dir: Path | None = None) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+@contextlib.contextmanager
+def _gguf_parsed_once() -> Iterator[None]:
+    """Within the block, ``gguf.GGUFReader`` parses each file once, ``gguf.get_tensor_name_map``
+    builds each (architecture, layers) map once, and transformers' metadata-only
+    ``load_gguf_checkpoint`` runs once per file (callers get a deep copy each).
+
+    transformers reads a GGUF file three times to load a tokenizer and a model (tokenizer, config,
+    weights), and each read walks and converts every metadata field, the 49k-token vocabulary
+    included; it also rebuilds the tensor-name map once per submodule (397 times for SmolLM2).
+    Those were most of the dequantisation on the project machine. The reader and the map are only
+    read after construction and the parsed metadata is copied out, so the tensors, config and
+    tokenizer are the same bytes. transformers imports these names from their modules when called,
+    so patching the modules' attributes reaches it; the originals come back after the block.
+    """
+    import gguf
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    original = (gguf.GGUFReader, gguf.get_tensor_name_map, gguf_utils.load_gguf_checkpoint)
+    readers: dict[tuple[str, str], Any] = {}
+    metadata: dict[str, Any] = {}
+
+    def reader(path: Any, mode: str = "r") -> Any:
+        key = (str(Path(path).resolve()), mode)
+        if key not in readers:
+            readers[key] = original[0](path, mode)
+        return readers[key]
+
+    def load_checkpoint(path: Any, return_tensors: bool = False, **kwargs: Any) -> Any:
+        if return_tensors or kwargs:
+            return original[2](path, return_tensors=return_tensors, **kwargs)
+        key = str(Path(path).resolve())
+        if key not in metadata:
+            metadata[key] = original[2](path, return_tensors=False)
+        return copy.deepcopy(metadata[key])
+
+    gguf.GGUFReader, gguf.get_tensor_name_map = reader, functools.lru_cache(maxsize=None)(original[1])
+    gguf_utils.load_gguf_checkpoint = load_checkpoint
+    try:
+        yield
+    finally:
+        gguf.GGUFReader, gguf.get_tensor_name_map, gguf_utils.load_gguf_checkpoint = original
 
 
 def smollm2(**params: Any) -> TransformersDescriber:

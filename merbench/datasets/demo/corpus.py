@@ -27,6 +27,7 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -209,14 +210,21 @@ def _atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def _render_job(job: tuple) -> tuple[str, float]:
+def _render_job(job: tuple) -> dict[str, str]:
+    """Render one job; returns the sha256 of each file it wrote (by path), hashed here while the
+    bytes are fresh in the page cache and in parallel, so :func:`media_digest` need not re-read them."""
     kind, payload = job[0], job[1:]
     if kind == "noise":
         seed, index, out = payload
         render_noise(seed, index, out)
-        return f"noise_{index}", 0.0
-    clip, speaker, seed, processed = payload
-    return clip.name, render_clip(clip, speaker, seed, processed)
+        written = [out]
+    else:
+        clip, speaker, seed, processed = payload
+        render_clip(clip, speaker, seed, processed)
+        name = clip.name
+        written = [processed / "audio" / f"{name}.wav", processed / "openface_face" / name / f"{name}.npy",
+                   processed / "video" / f"{name}.mp4"]
+    return {str(path): _file_sha256(path) for path in written}
 
 
 # -- writing the corpus ----------------------------------------------------------------------------
@@ -249,14 +257,14 @@ def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | 
     for clip in corpus["clips"]:
         if not (processed / "video" / f"{clip.name}.mp4").is_file():
             jobs.append(("clip", clip, corpus["speakers"][clip.speaker], seed, processed))
-    _run_jobs(jobs, workers, progress)
+    known = _run_jobs(jobs, workers, progress)
     _write_tables(corpus, work)
     _link_raw_videos(corpus, processed, raw)
     from merbench.util.env import media_tools
 
     # no wall time in here: demo.json is part of the corpus and is byte-identical for a seed
     info = dict(size=size, seed=seed, version=GENERATOR_VERSION, fps=FPS, frame_size=FRAME_SIZE, face_every=FACE_EVERY,
-                splits=corpus["splits"], media_sha256=media_digest(work), tools=media_tools())
+                splits=corpus["splits"], media_sha256=media_digest(work, known), tools=media_tools())
     (work / "demo.json").write_text(json.dumps(info, indent=1))
     if out.exists():
         shutil.rmtree(out)
@@ -264,23 +272,38 @@ def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | 
     return out
 
 
-def media_digest(root: str | Path) -> str:
+def media_digest(root: str | Path, known: Mapping[str, str] | None = None) -> str:
     """sha256 over the relative path and sha256 of every file under ``root`` but ``demo.json`` (sorted
-    by path): equal on two machines exactly when their corpora are byte-identical."""
+    by path): equal on two machines exactly when their corpora are byte-identical.
+
+    ``known`` maps a file's path (as ``str(path)`` under ``root``) to its sha256 when the caller has
+    just hashed it (the render workers); a hard link (the raw videos) is read once, with its twin."""
     root = Path(root)
+    known = dict(known or {})
+    by_inode: dict[tuple[int, int], str] = {}
     outer = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "demo.json"):
-        inner = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                inner.update(block)
-        outer.update(f"{path.relative_to(root).as_posix()}\0{inner.hexdigest()}\n".encode())
+        stat = path.stat()
+        inode = (stat.st_dev, stat.st_ino)
+        digest = known.get(str(path)) or by_inode.get(inode) or _file_sha256(path)
+        by_inode[inode] = digest
+        outer.update(f"{path.relative_to(root).as_posix()}\0{digest}\n".encode())
     return outer.hexdigest()
 
 
-def _run_jobs(jobs: list[tuple], workers: int | None, progress: bool) -> None:
+def _file_sha256(path: Path) -> str:
+    inner = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            inner.update(block)
+    return inner.hexdigest()
+
+
+def _run_jobs(jobs: list[tuple], workers: int | None, progress: bool) -> dict[str, str]:
+    """Render ``jobs``; returns the sha256 of every file they wrote, by path."""
+    known: dict[str, str] = {}
     if not jobs:
-        return
+        return known
     # espeak-ng spends most of each call waiting, not computing: two processes per core keep the cores busy
     workers = max(1, workers or 2 * (os.cpu_count() or 1))
     from merbench.util.progress import progress_bar
@@ -289,12 +312,14 @@ def _run_jobs(jobs: list[tuple], workers: int | None, progress: bool) -> None:
         task = bar.add_task("rendering demo clips", total=len(jobs))
         if workers == 1:
             for job in jobs:
-                _render_job(job)
+                known.update(_render_job(job))
                 bar.advance(task)
-            return
+            return known
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for _ in pool.map(_render_job, jobs, chunksize=max(1, min(8, len(jobs) // (8 * workers)))):
+            for digests in pool.map(_render_job, jobs, chunksize=max(1, min(8, len(jobs) // (8 * workers)))):
+                known.update(digests)
                 bar.advance(task)
+    return known
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
