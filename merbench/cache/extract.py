@@ -223,7 +223,8 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
     stopped early for too many failures.
 
     Media are decoded on ``workers`` threads, a batch or two ahead of the encoder. With
-    ``encode_workers`` > 1 that many batches are encoded at once (so a kill loses at most that many).
+    ``encode_workers`` > 1 that many batches are encoded at once. A finished batch is written once the
+    next ones are started (so a kill loses at most ``encode_workers`` + 1 batches).
     An extraction shard (:mod:`merbench.cache.distributed`) passes the part number of each batch
     (``seqs``), ``decode(batch)`` (a handle whose ``result()`` is the batch's decoded inputs, decoded
     on other workers, ``decode_ahead`` batches ahead) and its own progress ``bar``.
@@ -289,8 +290,10 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
         decoding: deque = deque()
         planned = iter(enumerate(batches))
         running: dict = {}  # future -> part number
-        stop = False
+        done: list = []  # encoded batches not yet written: (part number, encode's result)
         while True:
+            # past the limit: keep the batches already running, start no more
+            stop = n_failed + sum(len(result[1]) for _, result in done) > limit
             while len(decoding) < encode_workers + decode_ahead and not stop:  # decode ahead of the encoders
                 b, batch = next(planned, (None, None))
                 if batch is None:
@@ -300,12 +303,13 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
                 b, batch, handle = decoding.popleft()
                 bar.started(batch)
                 running[encoders.submit(encode, collect(handle))] = None if seqs is None else seqs[b]
+            for seq, result in done:  # written while the next batches encode, so the encoders never wait on HDF5
+                write(seq, *result)
+            done = []
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                write(running.pop(future), *future.result())
-            stop = n_failed > limit  # past the limit: keep the batches already running, start no more
+            done = [(running.pop(future), future.result()) for future in finished]
         for _, _, handle in decoding:
             cancel(handle)
     if stop:

@@ -55,13 +55,27 @@ def detect_faces(frames_rgb: np.ndarray, size: int = FACE_SIZE, margin: float = 
     return np.stack(crops)
 
 
+def bgr_to_rgb(frames: np.ndarray) -> np.ndarray:
+    """A contiguous copy of uint8 (T, H, W, 3) ``frames`` with the channels reversed.
+
+    OpenCV's SIMD channel swap, viewing the track as one tall image: the same bytes as
+    ``np.ascontiguousarray(frames[..., ::-1])`` at a thirtieth of the time, which made it most of a
+    face track's decoding, on the cores the encoder runs on."""
+    if frames.size == 0:
+        return np.ascontiguousarray(frames[..., ::-1])
+    import cv2
+
+    t, h, w, c = frames.shape
+    return cv2.cvtColor(np.ascontiguousarray(frames).reshape(t * h, w, c), cv2.COLOR_BGR2RGB).reshape(t, h, w, c)
+
+
 def face_track(sample: Sample, max_frames: int | None = None) -> np.ndarray:
     """uint8 (T, H, W, 3) RGB face crops of ``sample``, at most ``max_frames`` evenly spaced."""
     if sample.faces is not None:
         faces = read_faces(sample.faces)
         if max_frames is not None:
             faces = faces[evenly_spaced(len(faces), max_frames)]
-        return np.ascontiguousarray(faces[..., ::-1])  # OpenFace stores BGR
+        return bgr_to_rgb(faces)  # OpenFace stores BGR
     if sample.video is None:
         raise MediaError(sample.name, "has neither OpenFace crops nor a video", "add openface_face/ or video/ to the dataset, or drop the visual modality")
     frames, _ = read_frames(sample.video, max_frames=max_frames)

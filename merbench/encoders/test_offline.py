@@ -77,6 +77,16 @@ def test_face_track_prefers_openface_crops_and_detects_otherwise(tmp_path, pseud
     assert detect_faces(np.zeros((3, 120, 160, 3), np.uint8)).shape == (0, 112, 112, 3)
 
 
+def test_bgr_to_rgb_gives_the_bytes_of_a_channel_flip():
+    from merbench.encoders.faces import bgr_to_rgb
+
+    frames = np.random.default_rng(0).integers(0, 256, (5, 112, 112, 3), dtype=np.uint8)
+    for track in (frames, frames[::2], frames[:0]):  # a view with strides, and an empty track
+        out = bgr_to_rgb(track)
+        assert out.flags.c_contiguous and out.dtype == np.uint8
+        np.testing.assert_array_equal(out, track[..., ::-1])
+
+
 def test_mediapipe_is_optional():
     encoder = plugins.create("encoder", "mediapipe-face-mesh")
     try:
