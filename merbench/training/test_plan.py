@@ -30,7 +30,7 @@ def test_calibration_measures_both_plans_once_per_machine_and_worker_count(cache
     stored = json.loads(plan.calibration_file().read_text())
     entry = stored[plan.machine_key(2)]
     assert entry["plan"] == choice and entry["threads_s"] > 0 and entry["processes_s"] > 0
-    assert choice == min(plan.PLANS, key=lambda p: entry[f"{p}_s"])
+    assert choice == ("processes" if entry["processes_s"] < plan.PROCESS_MARGIN * entry["threads_s"] else "threads")
     monkeypatch.setattr(plan, "calibrate", lambda workers: pytest.fail("calibrated twice"))
     assert plan.shard_plan(2) == choice  # read from the cache
     monkeypatch.setattr(plan, "calibrate", lambda workers: {"plan": "threads", "threads_s": 1.0, "processes_s": 2.0,
