@@ -1,9 +1,10 @@
 """CPU training shards in worker processes: one per core, started once and kept for the program's life.
 
-Why processes: two threads training stacked models in one process share the GIL and one allocator;
-on the 2-core project machine two thread shards finish a demo-sized CV in ~0.74x the one-thread time,
-two processes in ~0.53x (benchmarks/train.py measures the plans; :mod:`merbench.training.plan` picks
-one per machine). The models are built in the caller (per-job seeds) and sent pickled; each worker
+Why processes: two threads training stacked models in one process share the GIL and one allocator.
+On the 2-core project machine two thread shards finished a demo-sized CV in 0.74x the one-thread
+time, while two one-thread processes running side by side each took 1.02-1.07x one alone; measured
+end to end, processes ran that CV in 0.8-1.0x the threads' time depending on the hour (the VM's speed
+drifts), so :mod:`merbench.training.plan` measures the plans once per machine and picks one. The models are built in the caller (per-job seeds) and sent pickled; each worker
 runs one torch thread, as a thread shard does, so a shard's results are bit-identical to the same
 shard trained in a thread (``test_processes.py`` checks it).
 
