@@ -168,13 +168,14 @@ class VectorisedTrainer:
             from merbench.training import processes
 
             arrays = {"inputs": table.inputs, "labels": table.labels, "valence": table.valence}
-            finished = processes.run_shards(self, arrays, [(g, [jobs[i] for i in shard], models)
+            returned = processes.run_shards(self, arrays, [(g, [jobs[i] for i in shard], models)
                                                            for g, shard, models in tasks], workers)
-            for (_, _, models), shard_results in zip(tasks, finished):
-                base = copy.deepcopy(models[0]).to("meta")
+            finished = []
+            for (_, shard, models), shard_results in zip(tasks, returned):
+                base = copy.deepcopy(models[0]).to("meta")  # what _fit_group keeps as the architecture
                 for res in shard_results:
                     res.state, res.module = {k: torch.from_numpy(v) for k, v in res.state.items()}, base
-            finished = [(shard, shard_results) for (_, shard, _), shard_results in zip(tasks, finished)]
+                finished.append((shard, shard_results))
         else:
             inputs, labels, valence = self._device_tensors(table.inputs, table.labels, table.valence)
 
