@@ -1,13 +1,19 @@
 """How the CPU trainer runs its shards on this machine: worker threads or worker processes.
 
 Both plans give bit-identical results (each shard runs one torch thread on its own models, seeded
-per job); only the wall time differs, and which is faster depends on the machine (its cores, its
-allocator, the GIL's share of a step: on the 2-core AMD EPYC project machine processes finish a
-demo CV in 0.74-1.0x the threads' time, depending on the hour: the VM's speed drifts). So the choice is measured, not guessed: the first CPU training
-with more than one worker on a machine times one short standard workload under both plans and
-caches the winner (processes only when clearly faster, :data:`PROCESS_MARGIN`) in
-``<cache>/calibration/trainer-plan.json``, keyed by CPU model, core count,
-torch version and worker count. ``MERBENCH_TRAIN_PLAN=threads|processes`` overrides it.
+per job); only the wall time differs. Where they differ is the per-step work outside matmuls: a
+step of a small stack (a few models per shard, as in the demo and in short MER2024-sized searches)
+is mostly Python and operator dispatch, which threads run one at a time under the GIL and processes
+run side by side; a step of a large stack is mostly batched matmul, which threads run in parallel
+too. On the 2-core AMD EPYC project machine, the demo's `merbench run` trained in 102 s with
+processes against 169 s with threads, back to back; stacks of 8 models of width 128 tie.
+
+So the choice is measured, not guessed, on the kind of step where the plans differ: the first CPU
+training with more than one worker on a machine times one short overhead-bound workload (two small
+models per worker, with the op structure of a MER fusion) under both plans and caches the winner
+(processes only when clearly faster, :data:`PROCESS_MARGIN`) in
+``<cache>/calibration/trainer-plan.json``, keyed by CPU model, core count, torch version, worker
+count and the workload's version. ``MERBENCH_TRAIN_PLAN=threads|processes`` overrides it.
 
 The plan is an execution detail, like the executor: it is not part of a record's identity.
 """
@@ -32,6 +38,8 @@ from merbench.paths import cache_root
 PLANS = ("threads", "processes")
 #: processes are chosen only when the calibration runs them in under this fraction of the threads' time
 PROCESS_MARGIN = 0.9
+#: the calibration workload's version, part of the cache key: a changed workload is measured again
+WORKLOAD_VERSION = 2
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +50,7 @@ def calibration_file() -> Path:
 def machine_key(workers: int) -> str:
     from merbench.util.env import cpu_model
 
-    return f"{cpu_model() or platform.machine()} | {os.cpu_count()} cores | torch {torch.__version__} | {workers} workers"
+    return f"{cpu_model() or platform.machine()} | {os.cpu_count()} cores | torch {torch.__version__} | {workers} workers | workload {WORKLOAD_VERSION}"
 
 
 def shard_plan(workers: int) -> str:
@@ -74,45 +82,55 @@ def _read(path: Path) -> dict:
                                                   for v in data.values()) else {}
 
 
-class CalibrationMLP(Fusion):
-    """The calibration workload's model: the stacked shapes of a typical MER fusion (three inputs,
-    dropout, Linear+ReLU branches of width 128, a fused head), without naming a registered fusion."""
+class CalibrationFusion(Fusion):
+    """The calibration workload's model, with the op structure of a MER fusion without naming a
+    registered one: per input, dropout and three Linear+ReLU; the same over their concatenation;
+    softmax input weights; the weighted sum; a linear head."""
 
     stackable = True
 
     def __init__(self, input_dims: Mapping[str, int], num_classes: int, with_valence: bool = False, *,
-                 hidden_dim: int = 128) -> None:
+                 hidden_dim: int = 64) -> None:
         super().__init__(input_dims, num_classes, with_valence)
         self.names = list(self.input_dims)
-        self.drop = BufferDropout(0.3)
-        self.branches = nn.ModuleList(nn.Sequential(nn.Linear(d, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, hidden_dim),
-                                                    nn.ReLU()) for d in self.input_dims.values())
-        self.head = nn.Sequential(nn.Linear(hidden_dim * len(self.names), hidden_dim), nn.ReLU(),
-                                  nn.Linear(hidden_dim, num_classes))
+
+        def encoder(width: int) -> nn.Sequential:
+            return nn.Sequential(BufferDropout(0.3), nn.Linear(width, hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, hidden_dim), nn.ReLU())
+
+        self.branches = nn.ModuleList(encoder(d) for d in self.input_dims.values())
+        self.fusion = encoder(hidden_dim * len(self.names))
+        self.weights = nn.Linear(hidden_dim, len(self.names))
+        self.head = nn.Linear(hidden_dim, num_classes)
 
     def forward(self, features: Mapping[str, torch.Tensor]) -> FusionOutput:
-        hidden = [branch(self.drop(features[n])) for n, branch in zip(self.names, self.branches)]
-        return FusionOutput(logits=self.head(torch.cat(hidden, dim=-1)))
+        hidden = [branch(features[n]) for n, branch in zip(self.names, self.branches)]
+        weights = torch.softmax(self.weights(self.fusion(torch.cat(hidden, dim=-1))), dim=-1)
+        fused = hidden[0] * weights[..., :1]
+        for m in range(1, len(hidden)):
+            fused = fused + hidden[m] * weights[..., m:m + 1]
+        return FusionOutput(logits=self.head(fused), weights=weights)
 
 
 def _build_calibration_model(params: Mapping) -> nn.Module:
-    return CalibrationMLP({"a": 88, "t": 384, "v": 64}, 6, **params)
+    return CalibrationFusion({"a": 88, "t": 384, "v": 7}, 6, **params)
 
 
 def calibrate(workers: int, repeats: int = 3) -> dict:
-    """Time the standard workload (16 models, 480 training rows, 3 epochs) under both plans, best of
-    ``repeats`` each, interleaved; the worker processes' start is not timed (it is paid once)."""
+    """Time the standard workload (two models of width 64 per worker, 480 training rows, 5 epochs) under
+    both plans, best of ``repeats`` each, interleaved; the worker processes' start is not timed (it is
+    paid once)."""
     from merbench.training.data import FeatureTable
     from merbench.training.trainer import Job, VectorisedTrainer
 
     rng = np.random.default_rng(0)
     n = 600
     table = FeatureTable([f"c{i}" for i in range(n)],
-                         {k: rng.normal(size=(n, d)).astype(np.float32) for k, d in (("a", 88), ("t", 384), ("v", 64))},
+                         {k: rng.normal(size=(n, d)).astype(np.float32) for k, d in (("a", 88), ("t", 384), ("v", 7))},
                          rng.integers(0, 6, n).astype(np.int64), source="calibration")
     rows = np.arange(n)
-    jobs = [Job({"hidden_dim": 128, "lr": 1e-3}, rows[120:], rows[:120], init_seed=i, trial=i % 8, fold=i // 8)
-            for i in range(16)]
+    jobs = [Job({"hidden_dim": 64, "lr": 1e-3}, rows[120:], rows[:120], init_seed=i, trial=i, fold=0)
+            for i in range(2 * workers)]
     seconds: dict[str, float] = {}
     results = {}
     for plan in PLANS:  # untimed warm-up: worker processes started, first calls done
@@ -120,7 +138,7 @@ def calibrate(workers: int, repeats: int = 3) -> dict:
                           plan=plan).fit(table, jobs[: 2 * workers])
     for _ in range(repeats):
         for plan in PLANS:
-            trainer = VectorisedTrainer(_build_calibration_model, num_classes=6, epochs=3, device="cpu",
+            trainer = VectorisedTrainer(_build_calibration_model, num_classes=6, epochs=5, device="cpu",
                                         workers=workers, plan=plan)
             start = time.perf_counter()
             results[plan] = trainer.fit(table, jobs)

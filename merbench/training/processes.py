@@ -1,12 +1,14 @@
 """CPU training shards in worker processes: one per core, started once and kept for the program's life.
 
 Why processes: two threads training stacked models in one process share the GIL and one allocator.
-On the 2-core project machine two thread shards finished a demo-sized CV in 0.74x the one-thread
-time, while two one-thread processes running side by side each took 1.02-1.07x one alone; measured
-end to end, processes ran that CV in 0.8-1.0x the threads' time depending on the hour (the VM's speed
-drifts), so :mod:`merbench.training.plan` measures the plans once per machine and picks one. The models are built in the caller (per-job seeds) and sent pickled; each worker
-runs one torch thread, as a thread shard does, so a shard's results are bit-identical to the same
-shard trained in a thread (``test_processes.py`` checks it).
+Where a step is mostly Python and operator dispatch (a few models per shard: the demo, short
+MER2024-sized searches) threads take turns; processes do not. On the 2-core project machine the
+demo's `merbench run` trained in 102 s with processes against 169 s with threads, back to back, and a
+MER2024-sized CV (5030 rows, 2 trials) in 13.5 s against 21-23 s; with 8 or more models of width 128
+per shard the two tie. :mod:`merbench.training.plan` measures the plans once per machine and picks
+one. The models are built in the caller (per-job seeds) and sent pickled; each worker runs one torch
+thread, as a thread shard does, so a shard's results are bit-identical to the same shard trained in
+a thread (``test_processes.py`` checks it).
 
 A worker is ``python -m merbench.training.processes`` talking over two pipes; unlike
 ``multiprocessing``'s spawn it never re-imports the caller's ``__main__`` (a script without an
