@@ -67,6 +67,21 @@ def test_fer_posteriors_per_face(pseudo_faces):
     np.testing.assert_allclose(out.hidden_states[0][0].sum(axis=1), 1.0, atol=1e-2)
 
 
+def test_fer_posteriors_do_not_depend_on_frames_per_invoke(pseudo_faces):
+    """The interpreter runs a fixed number of frames per call, the last call padded with zeros: each
+    frame's posteriors are the same bits with any chunk size, padded or not."""
+    rgb = pseudo_faces[..., ::-1].copy()
+    batch = [rgb, rgb[:3], rgb[2:7]]  # 16 frames: full and partial chunks for 3 and 5
+    outputs = []
+    for step in (1, 3, 5, 16):
+        encoder = plugins.create("encoder", "fer-mini-xception")
+        encoder.frames_per_invoke = step
+        encoder.load()
+        outputs.append(encoder.encode(batch).hidden_states[0])
+    for other in outputs[1:]:
+        np.testing.assert_array_equal(other, outputs[0])
+
+
 def test_face_track_prefers_openface_crops_and_detects_otherwise(tmp_path, pseudo_faces):
     from merbench.encoders.faces import detect_faces, face_track
 
