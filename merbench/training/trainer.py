@@ -14,11 +14,14 @@ time, with a DataLoader, scoring every test set every epoch):
   initialisation (seeded per job) and its own dropout masks and rate (rates live in buffers, see
   :class:`merbench.contracts.fusion.BufferDropout`). Each model's loss is the mean over its own batch.
   Shuffles (and, for stackable fusions, dropout masks) come from streams seeded per job, so a model
-  trains the same whatever it is stacked with.
+  trains the same whatever it is stacked with, up to the last bits noted below.
 * On CPU, torch's batched matmul runs each call on one core, so a group of stackable models is split
   into one shard per CPU thread and the shards train in parallel, in worker threads or worker
   processes (:mod:`merbench.training.processes`), whichever this machine runs faster
-  (:mod:`merbench.training.plan` measures it once). Results do not change with the split or the plan.
+  (:mod:`merbench.training.plan` measures it once). Results do not change with the plan. The split
+  follows the worker count; at some shapes it changes the last bits (batched-matmul kernels and the
+  fused Adam step round by the stack's composition, docs/determinism.md), so one machine with one
+  worker count gives the same bits run after run.
 * Only validation sets are scored during training (tensor WAF, all models at once). The best epoch's
   weights are kept per model, and test sets are predicted once per kept model afterwards.
 """
@@ -236,9 +239,11 @@ class VectorisedTrainer:
         """A group split into up to ``workers`` contiguous shards trained in parallel threads.
 
         Only stackable fusions are split: their models draw shuffles and dropout masks from their own
-        seeded streams, and a batched matmul gives each model the same bits whatever else is in the
-        batch, so the split changes speed, never results (test_ensemble.py checks it). vmap'd fusions
-        draw dropout from torch's global generator, so they stay one group on one thread.
+        seeded streams, so a model trains the same in any company up to the last bits that batched
+        kernels round by the stack's composition (docs/determinism.md; test_ensemble.py checks
+        equality at its sizes). The split is a function of the jobs and ``workers``, so a machine
+        repeats its bits. vmap'd fusions draw dropout from torch's global generator, so they stay one
+        group on one thread.
         """
         if not self._stackable(jobs[members[0]]) or workers < 2:
             return [members]
@@ -426,8 +431,9 @@ def fit_distributed(executor, fits: list[tuple[VectorisedTrainer, FeatureTable, 
                     label: str = "training") -> list[list[JobResult]]:
     """``[trainer.fit(table, jobs) for trainer, table, jobs in fits]`` as one map of cluster tasks:
     each a (seed, trial group, fold) chunk (:meth:`VectorisedTrainer.chunks`); each table goes into the
-    executor's store once. The results are those of the local ``fit``: every model is seeded by its
-    own job, whichever worker trains it and whatever it is stacked with."""
+    executor's store once. Every model is seeded by its own job, whichever worker trains it and whatever
+    it is stacked with, so the results are those of the local ``fit`` up to the last bits a different
+    stack composition can change (docs/determinism.md "The split of models over workers")."""
     gpu = fits[0][0].requested_device != "cpu" and executor.slots(gpu=True) > 0
     per_fit = -(-2 * executor.slots(gpu=gpu) // len(fits))  # about two tasks per worker
     items, where = [], []
