@@ -50,7 +50,8 @@ def calibration_file() -> Path:
 def machine_key(workers: int) -> str:
     from merbench.util.env import cpu_model
 
-    return f"{cpu_model() or platform.machine()} | {os.cpu_count()} cores | torch {torch.__version__} | {workers} workers | workload {WORKLOAD_VERSION}"
+    return (f"{cpu_model() or platform.machine()} | {os.cpu_count()} cores | torch {torch.__version__} | "
+            f"{workers} workers | workload {WORKLOAD_VERSION}")
 
 
 def shard_plan(workers: int) -> str:
@@ -96,7 +97,8 @@ class CalibrationFusion(Fusion):
 
         def encoder(width: int) -> nn.Sequential:
             return nn.Sequential(BufferDropout(0.3), nn.Linear(width, hidden_dim), nn.ReLU(),
-                                 nn.Linear(hidden_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, hidden_dim), nn.ReLU())
+                                 nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, hidden_dim), nn.ReLU())
 
         self.branches = nn.ModuleList(encoder(d) for d in self.input_dims.values())
         self.fusion = encoder(hidden_dim * len(self.names))
@@ -135,7 +137,7 @@ def calibrate(workers: int, repeats: int = 3) -> dict:
     results = {}
     for plan in PLANS:  # untimed warm-up: worker processes started, first calls done
         VectorisedTrainer(_build_calibration_model, num_classes=6, epochs=1, device="cpu", workers=workers,
-                          plan=plan).fit(table, jobs[: 2 * workers])
+                          plan=plan).fit(table, jobs)
     for _ in range(repeats):
         for plan in PLANS:
             trainer = VectorisedTrainer(_build_calibration_model, num_classes=6, epochs=5, device="cpu",

@@ -20,8 +20,9 @@ time, with a DataLoader, scoring every test set every epoch):
   processes (:mod:`merbench.training.processes`), whichever this machine runs faster
   (:mod:`merbench.training.plan` measures it once). Results do not change with the plan. The split
   follows the worker count; at some shapes it changes the last bits (batched-matmul kernels and the
-  fused Adam step round by the stack's composition, docs/determinism.md), so one machine with one
-  worker count gives the same bits run after run.
+  fused Adam step round by the stack's composition, and a model with fewer batches draws dropout
+  masks during its company's extra steps: docs/determinism.md), so one machine with one worker count
+  gives the same bits run after run.
 * Only validation sets are scored during training (tensor WAF, all models at once). The best epoch's
   weights are kept per model, and test sets are predicted once per kept model afterwards.
 """
