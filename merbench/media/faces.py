@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,11 @@ from merbench.media.errors import MediaError
 
 #: Shape of one aligned face crop (H, W, BGR channels).
 FACE_SHAPE = (112, 112, 3)
+#: ``np.load`` parses the .npy header with ``ast.literal_eval``, and CPython before 3.11.8 keeps the
+#: AST constructor's recursion depth per interpreter, not per thread: extraction's decoding threads
+#: reading face tracks at once raised "SystemError: AST constructor recursion depth mismatch" for a
+#: clip now and then (seen on 3.11.7). Reads are serialised; a track is read in well under a millisecond.
+_NPY_READ = threading.Lock()
 
 
 def face_file(path: str | Path) -> Path:
@@ -24,7 +30,8 @@ def read_faces(path: str | Path) -> np.ndarray:
     if not p.is_file():
         raise MediaError(p, "face crops not found", "run OpenFace on the video (or `merbench demo-data` for the demo), or drop the faces modality")
     try:
-        faces = np.load(p, allow_pickle=False)
+        with _NPY_READ:
+            faces = np.load(p, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise MediaError(p, f"cannot read face crops ({exc})", "re-run OpenFace face extraction for this clip") from None
     if faces.ndim != 4 or faces.shape[1:] != FACE_SHAPE:

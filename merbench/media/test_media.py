@@ -162,6 +162,37 @@ def test_faces_read_and_bad_shapes(tmp_path):
     _one_line(err, folder / "c1.npy", "cannot read face crops")
 
 
+def test_face_tracks_are_read_one_at_a_time_from_many_threads(tmp_path, monkeypatch):
+    """np.load parses .npy headers with ast, which CPython before 3.11.8 does not make thread-safe:
+    extraction's decoding threads must not run two loads at once."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    for i in range(8):
+        np.save(tmp_path / f"c{i}.npy", np.full((2, 112, 112, 3), i, np.uint8))
+    inside, most = [0], [0]
+    guard = threading.Lock()
+    real_load = np.load
+
+    def counting_load(*args, **kwargs):
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.01)  # long enough for the other threads to arrive
+        try:
+            return real_load(*args, **kwargs)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(np, "load", counting_load)
+    with ThreadPoolExecutor(4) as pool:
+        tracks = list(pool.map(read_faces, [tmp_path / f"c{i}.npy" for i in range(8)]))
+    assert [int(t[0, 0, 0, 0]) for t in tracks] == list(range(8))
+    assert most[0] == 1
+
+
 def test_load_media_prefers_wav_and_falls_back_to_video_track(clip, tmp_path):
     np.save(tmp_path / "f.npy", np.zeros((2, 112, 112, 3), np.uint8))
     sample = Sample("clip", video=clip, faces=tmp_path / "f.npy", subtitle="你好")
