@@ -62,7 +62,8 @@ def _decode(p: Path, wanted: np.ndarray | None) -> tuple[list[np.ndarray], int]:
         stream = container.streams.video[0]
         # one decoding thread: FFmpeg's frame/slice threads are meant to be bit-exact, yet under CPU
         # load a frame threaded like this came back different now and then (docs/determinism.md);
-        # callers decode many clips in parallel anyway (extraction's decoding threads, the worker pools)
+        # callers decode many clips in parallel anyway (extraction's decoding threads, the worker pools).
+        # The same for the YUV -> RGB conversion: PyAV's reformat runs swscale on all cores by default.
         stream.thread_type = "NONE"
         stream.codec_context.thread_count = 1
         for frame in container.decode(stream):
@@ -71,7 +72,7 @@ def _decode(p: Path, wanted: np.ndarray | None) -> tuple[list[np.ndarray], int]:
                 if size[0] < 2 or size[1] < 2:
                     raise MediaError(p, f"frame size {size[0]}x{size[1]} is too small to hold a face", "re-encode the video at its real size")
             if keep is None or n in keep:
-                frames.append(frame.to_ndarray(format="rgb24", width=size[0], height=size[1]))
+                frames.append(frame.to_ndarray(format="rgb24", width=size[0], height=size[1], threads=1))
             n += 1
     return frames, n
 
@@ -104,7 +105,9 @@ def write_video(path: str | Path, frames_rgb: np.ndarray, fps: float, audio: np.
             astream = container.add_stream("aac", rate=sample_rate, layout="mono")
             astream.options = {"b": "64k", "aac_coder": "fast"}
         for i, image in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+            # RGB -> YUV here on one thread (the encoder would convert with swscale on all cores)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24").reformat(
+                format="yuv420p", threads=1)
             frame.pts = i
             frame.time_base = 1 / rate
             container.mux(vstream.encode(frame))
