@@ -11,7 +11,13 @@ runner executes every selected track the same way:
 - each strategy after the first (e.g. pseudo-labelling with ``unlabeled_split``) is scored as a
   variant of the track (``<track>+<strategy>``);
 - ``evaluate: "module:attr"`` replaces the scoring with a code hook, called once after every row is
-  trained (MER-OV: describe, extract labels, group, score); see :class:`TrackContext`.
+  trained (MER-OV: describe, extract labels, group, score); see :class:`TrackContext`;
+- ``prepare: "module:attr"`` is work the evaluate hook needs that depends on the dataset and the
+  config alone (MER-OV: the describer's generations). The runner starts it in a child process at
+  the lowest CPU priority when the run starts, so it uses the cores that feature extraction and
+  training leave idle, and hands its result to ``evaluate`` (``TrackContext.prepared``). It only
+  warms what ``evaluate`` would otherwise compute itself: if it fails, the runner says so and
+  ``evaluate`` does the work; see :class:`TrackPreparation`.
 
 A plugin adds a track with ``register_tracks`` and a YAML file: ``register("my-track",
 "merbench.contracts.track:load_track", defaults={"path": "/path/to/my-track.yaml"})``.
@@ -54,6 +60,7 @@ class Track:
     table: str = ""
     columns: tuple[str, ...] = ()
     evaluate: str | None = None
+    prepare: str | None = None
     description: str = ""
     source: str = ""
 
@@ -69,18 +76,37 @@ class Track:
 
     def load_evaluate(self) -> Any:
         """Import the ``evaluate`` hook (``module:attr``): called with a :class:`TrackContext`, returns a :class:`TrackOutcome`."""
-        import importlib
+        return _import_hook(self.evaluate or "")
 
-        module, _, attr = (self.evaluate or "").partition(":")
-        obj: Any = importlib.import_module(module)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-        return obj
+    def load_prepare(self) -> Any:
+        """Import the ``prepare`` hook (``module:attr``): called with a :class:`TrackPreparation`,
+        returns a picklable result (it crosses a process boundary)."""
+        return _import_hook(self.prepare or "")
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
-               if k != "source" and not (k == "columns" and not v)}
+               if k != "source" and not (k in ("columns", "prepare") and not v)}
         return json.loads(json.dumps(out))
+
+
+def _import_hook(pointer: str) -> Any:
+    import importlib
+
+    module, _, attr = pointer.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class TrackPreparation:
+    """What a track's ``prepare`` hook receives, in a child process of the run: the track, the run's
+    resolved config and the opened dataset (all picklable). It has no rows: nothing is trained yet."""
+
+    track: Track
+    config: Mapping[str, Any]
+    dataset: Any
 
 
 @dataclass
@@ -103,6 +129,7 @@ class TrackContext:
     out: Path
     probabilities: Callable[[Any], dict[int, dict[str, list[float]]]]
     progress: bool = True
+    prepared: Any = None  # what the track's prepare hook returned (None without one, or when it failed)
 
 
 @dataclass

@@ -91,3 +91,32 @@ def test_default_groupers_follow_what_the_dataset_ships(tiny_dataset):
     assert [r["grouping"] for r in run_ov_track(bare, describer=None, seeds=[0])] == ["offline"] * 2
     with pytest.raises(ValueError, match="ships no ov_grouping resource"):
         run_ov_track(bare, describer=None, grouper="file")
+
+
+def test_prepare_generates_ahead_and_evaluate_reads_the_cache_with_the_same_predictions(
+        tiny_dataset, tiny_causal_lm, tmp_path, monkeypatch):
+    """The track's prepare hook (merbench run's background step) fills the generation cache; the
+    evaluation then generates nothing, scores exactly as without it, and its record keeps the
+    preparation's statistics."""
+    from merbench import plugins
+    from merbench.contracts.track import TrackPreparation
+    from merbench.ov.track import prepare_track
+
+    describer = TransformersDescriber(tiny_causal_lm, max_new_tokens=8, batch_size=8, device="cpu",
+                                      display_name="tiny-random-lm")
+    alone = run_ov_track(tiny_dataset, describer=describer, grouper="offline", seeds=[0],
+                         cache=GenerationCache(tmp_path / "alone.sqlite"))
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    track = plugins.create("track", "ov")
+    request = TrackPreparation(track, {"track_params": {"ov": {"describer": describer}}}, tiny_dataset)
+    prepared = prepare_track(request)
+    n = len(tiny_dataset.splits()["ov"])
+    assert prepared["describe"]["generated"] == n  # extraction prompts repeat: each distinct one runs once
+    assert 1 <= prepared["extract"]["generated"] <= n
+    rows = run_ov_track(tiny_dataset, describer=describer, grouper="offline", seeds=[0], out=tmp_path / "runs",
+                        prepared=prepared)
+    assert rows[-1]["generation"]["describe"]["generated"] == 0 and rows[-1]["clips_per_second"] > 0
+    assert [r["avg"] for r in rows] == [r["avg"] for r in alone]
+    record = json.loads((tmp_path / "runs" / "ov-tiny-random-lm-offline.json").read_text())
+    assert record["extra"]["prepared"] == prepared
+    assert prepare_track(TrackPreparation(track, {"track_params": {"ov": {"describer": None}}}, tiny_dataset)) is None

@@ -82,7 +82,8 @@ def record_name(label: str, fusion: str, row_key: str) -> str:
 
 #: run-config fields that do not change a row's numbers: where things go, which other tracks run, where
 #: the work ran (an executor gives the numbers of a local run)
-_NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader", "executor", "executor_address")
+_NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader", "executor", "executor_address",
+                 "background_preparation")
 
 
 def identity(row, trainer, resolved, scored) -> dict[str, Any]:

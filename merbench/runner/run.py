@@ -8,7 +8,8 @@ one cross-validation per (train split, selection metric) group: the same fold mo
 cross-validated track its score and every other track its test predictions; a track's further
 strategies (e.g. pseudo-labelling with its unlabeled split) train on top. Each (track, row) is
 scored with the track's metrics and its record written as soon as the row is done. Tracks with an
-``evaluate`` hook run last, on the trained rows. This module names no concrete component: tracks,
+``evaluate`` hook run last, on the trained rows; their ``prepare`` hooks run in the background from
+the start (:mod:`merbench.runner.background`). This module names no concrete component: tracks,
 metrics, strategies, encoders and fusions all come from the registry and the config.
 """
 
@@ -28,6 +29,7 @@ import numpy as np
 from merbench import EMOTIONS, plugins
 from merbench.contracts.track import Track, TrackContext, TrackOutcome, check_metrics
 from merbench.results.tables import score_label
+from merbench.runner.background import Preparations
 from merbench.runner.config import fusion_params, merge, resolve, user_layers
 from merbench.runner.features import FeatureSet, SplitFeatures, build_table, load_split
 from merbench.training.protocol import CVResult, TrainConfig, cross_validate, cross_validate_many
@@ -154,11 +156,14 @@ def _run_in(out: Path, store: Store, layers: list, where: Mapping[str, Any], pro
     from merbench.executors import open_executor
 
     # extraction and training go through the run's executor (in this process unless the config names another)
-    with open_executor(config["executor"], address=config["executor_address"], progress=progress) as executor:
-        return _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, executor, progress, store)
+    with Preparations(tracks, config, dataset, enabled=config["background_preparation"]) as preparations, \
+            open_executor(config["executor"], address=config["executor_address"], progress=progress) as executor:
+        return _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, executor, progress, store,
+                         preparations)
 
 
-def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, executor, progress, store) -> RunResult:
+def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, executor, progress, store,
+              preparations) -> RunResult:
     """Features, training, scoring and records of a resolved run, with its work on ``executor``."""
     manager = plugins.get_manager()
     # -- features --------------------------------------------------------------------------------
@@ -213,8 +218,9 @@ def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, execut
         if track.evaluate is None:
             continue
         t = time.perf_counter()
+        prepared = preparations.result(track)
         context = TrackContext(track, config, dataset, rows, split_features, out,
-                               lambda row, _track=track: trainer.probabilities(row, _track), progress)
+                               lambda row, _track=track: trainer.probabilities(row, _track), progress, prepared)
         outcomes[track.name] = track.load_evaluate()(context)
         progress_of.keep(outcomes[track.name].records)
         timings[track.name] = time.perf_counter() - t

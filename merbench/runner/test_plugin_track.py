@@ -1,6 +1,7 @@
-"""A plugin defined here adds a track and a metric; `merbench run --track <it>` runs it with no core change."""
+"""A plugin defined here adds tracks and a metric; `merbench run --track <it>` runs them with no core change."""
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -36,16 +37,46 @@ table: plugin-tables
 """
 
 
+PREPARED_TRACK_YAML = """\
+name: prepared-probe
+title: Prepared probe
+version: 1
+train_split: trainval
+test_split: ov
+test_labels: false
+metrics: [acc]
+main_metric: acc
+evaluate: merbench.runner.test_plugin_track:evaluate_probe
+prepare: merbench.runner.test_plugin_track:prepare_probe
+"""
+
+
+def prepare_probe(request):
+    """Work from the dataset and config alone, in the runner's background process."""
+    return {"pid": os.getpid(), "clips": len(request.dataset.splits()[request.track.test_split]),
+            "seeds": request.config["seeds"]}
+
+
+def evaluate_probe(context):
+    from merbench.contracts.track import TrackOutcome
+
+    return TrackOutcome(rows=[{"prepared": context.prepared}])
+
+
 @pytest.fixture
 def plugin_manager(tmp_path, monkeypatch):
     track_file = tmp_path / "semi-uar.yaml"
     track_file.write_text(TRACK_YAML)
+    prepared_file = tmp_path / "prepared-probe.yaml"
+    prepared_file.write_text(PREPARED_TRACK_YAML)
 
     class TrackPlugin:
         @hookimpl
         def register_tracks(self, register):
             register("semi-uar", "merbench.contracts.track:load_track", summary="SEMI scored by UAR.",
                      defaults={"path": str(track_file)})
+            register("prepared-probe", "merbench.contracts.track:load_track", summary="A prepare hook's probe.",
+                     defaults={"path": str(prepared_file)})
 
         @hookimpl
         def register_metrics(self, register):
@@ -77,3 +108,21 @@ def test_a_plugin_track_and_metric_run_from_the_command_line(plugin_manager, tin
     assert record["config"]["track"]["metrics"] == ["uar", "acc"]
     departures = {d["field"] for d in record["protocol"]["departures"]}
     assert {"trials", "epochs", "seeds"} <= departures
+
+
+@pytest.mark.slow
+def test_a_plugin_tracks_prepare_hook_runs_in_the_background_and_its_result_reaches_evaluate(
+        plugin_manager, tiny_demo, tmp_path, monkeypatch):
+    from merbench.datasets import open_dataset
+    from merbench.runner.run import run
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    config = {"dataset": str(tiny_demo), "tracks": ["prepared-probe"], "encoders": {"audio": ["egemaps"]},
+              "combinations": [], "trials": 1, "epochs": 2, "seeds": [0], "out": str(tmp_path / "out")}
+    result = run(config, progress=False)
+    [row] = result.outcomes["prepared-probe"].rows
+    clips = len(open_dataset(str(tiny_demo)).splits()["ov"])
+    assert row["prepared"] == {"pid": row["prepared"]["pid"], "clips": clips, "seeds": [0]}
+    assert row["prepared"]["pid"] != os.getpid()
+    without = run({**config, "background_preparation": False, "out": str(tmp_path / "out2")}, progress=False)
+    assert without.outcomes["prepared-probe"].rows == [{"prepared": None}]
