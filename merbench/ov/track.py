@@ -287,15 +287,20 @@ def format_table(rows: Sequence[Mapping[str, Any]], title: str = "MER-OV (MER202
     return table
 
 
+def _params_and_split(context: Any) -> tuple[dict[str, Any], str]:
+    """The track's parameters in the run config (``track_params``) and its test split's name."""
+    params = dict(context.config.get("track_params", {}).get(context.track.name, {}))
+    return params, context.dataset.resolve_split(context.track.test_split)
+
+
 def prepare_track(request: Any) -> dict[str, Any] | None:
     """The ``ov`` track's prepare hook (run in the background from the start of ``merbench run``):
     the describer's descriptions and label extractions of the track's clips, generated into the
     generation cache, where :func:`evaluate_track` finds them. It needs no trained row. Returns the
     generation statistics per step, or ``None`` when the track has no describer or no clips."""
-    params = dict(request.config.get("track_params", {}).get(request.track.name, {}))
+    params, split = _params_and_split(request)
     if params.get("describer") is None:
         return None
-    split = request.dataset.resolve_split(request.track.test_split)
     samples = request.dataset.samples(split)[: params.get("limit") or None]
     if not samples:
         return None
@@ -309,8 +314,7 @@ def evaluate_track(context: Any) -> Any:
     parameters (``track_params: {ov: {describer, limit}}``), scored with :func:`run_ov_track`."""
     from merbench.contracts.track import TrackOutcome
 
-    params = dict(context.config.get("track_params", {}).get(context.track.name, {}))
-    split = context.dataset.resolve_split(context.track.test_split)
+    params, split = _params_and_split(context)
     source = context.rows[-1]
     names = list(context.dataset.splits()[split])
     by_seed = context.probabilities(source)
