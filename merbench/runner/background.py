@@ -7,17 +7,18 @@ so it barely slows the main work. What it has not finished when its track is eva
 at full speed while the runner waits for it.
 
 A separate process rather than a thread: a low-priority thread would hold the GIL while it waits
-for a core, stalling the run's own threads. The child is started with ``spawn`` (the run's threads
-make ``fork`` unsafe), so it imports what it needs itself: only what the hook's module imports,
-and plugins installed through entry points (a plugin registered at run time in this process is
-not there; its preparation fails and ``evaluate`` does the work).
+for a core, stalling the run's own threads. The child is ``python -m merbench.runner.background``
+(:mod:`merbench.util.child`: it never re-imports the caller's ``__main__``), so it imports what it
+needs itself: the hook's module, and plugins installed through entry points (a plugin registered
+at run time in this process is not there; its preparation fails and ``evaluate`` does the work).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import pickle
+import threading
 import time
 from typing import Any, Mapping, Sequence
 
@@ -29,9 +30,12 @@ log = logging.getLogger(__name__)
 NICENESS = 19
 
 
-def _prepare_in_child(request: TrackPreparation, connection) -> None:
+def _serve(receive_fd: int, reply_fd: int) -> None:
+    """The child: read the request, lower its own priority, run the hook, send (ok, value, seconds)."""
     if hasattr(os, "nice"):
         os.nice(NICENESS)
+    with os.fdopen(receive_fd, "rb") as receive:
+        request: TrackPreparation = pickle.load(receive)
     began = time.perf_counter()
     try:
         ok, value = True, request.track.load_prepare()(request)
@@ -39,34 +43,37 @@ def _prepare_in_child(request: TrackPreparation, connection) -> None:
         ok, value = False, f"{type(exc).__name__}: {exc}".splitlines()[0]
     seconds = time.perf_counter() - began
     try:
-        connection.send((ok, value, seconds))
+        reply = pickle.dumps((ok, value, seconds), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # an unpicklable result
-        connection.send((False, f"its result cannot be sent back ({type(exc).__name__}: {exc})".splitlines()[0],
-                         seconds))
-    connection.close()
+        reply = pickle.dumps((False, f"its result cannot be sent back ({type(exc).__name__}: {exc})".splitlines()[0],
+                              seconds))
+    with os.fdopen(reply_fd, "wb") as out:
+        out.write(reply)
 
 
 class Preparation:
     """One track's ``prepare`` hook running in a child process; :meth:`result` waits for it."""
 
     def __init__(self, track: Track, config: Mapping[str, Any], dataset: Any) -> None:
-        context = multiprocessing.get_context("spawn")
+        from merbench.util.child import start_child
+
         self.track = track
-        self._connection, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(target=_prepare_in_child, name=f"merbench-prepare-{track.name}", daemon=True,
-                                        args=(TrackPreparation(track, dict(config), dataset), child_end))
-        self._process.start()
-        child_end.close()
+        self._process, send, self._receive = start_child("merbench.runner.background")
+        request = pickle.dumps(TrackPreparation(track, dict(config), dataset), protocol=pickle.HIGHEST_PROTOCOL)
+        # the request (the dataset's sample index: ~1 MB for the demo) exceeds a pipe's buffer: written
+        # by a thread, so the run goes on while the child starts and reads it
+        self._sender = threading.Thread(target=_send_and_close, args=(send, request), daemon=True)
+        self._sender.start()
 
     def result(self) -> Any:
         """The hook's result; ``None`` (with a warning naming the reason) when it failed."""
         asked = time.perf_counter()
         try:
-            ok, value, seconds = self._connection.recv()
+            ok, value, seconds = pickle.load(self._receive)
         except EOFError:
-            ok, value, seconds = False, f"its process ended without a result (exit code {self._process.exitcode})", None
+            ok, value, seconds = False, f"its process ended without a result (exit code {self._process.wait()})", None
         finally:
-            self._process.join()
+            self._process.wait()
         if ok:
             log.info("track %s: prepared in the background in %.0f s (waited %.0f s for it)", self.track.name,
                      seconds, time.perf_counter() - asked)
@@ -77,10 +84,19 @@ class Preparation:
 
     def cancel(self) -> None:
         """Stop the child if it still runs (the run failed or was interrupted)."""
-        if self._process.is_alive():
+        if self._process.poll() is None:
             self._process.terminate()
-        self._process.join()
-        self._connection.close()
+        self._process.wait()
+        self._sender.join()
+        self._receive.close()
+
+
+def _send_and_close(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except OSError:  # the child is gone: its result() reports how it ended
+        pass
 
 
 class Preparations:
@@ -105,3 +121,14 @@ class Preparations:
         """What ``track``'s preparation returned (waiting for it); ``None`` without one or when it failed."""
         preparation = self._running.get(track.name)
         return None if preparation is None else preparation.result()
+
+
+if __name__ == "__main__":
+    import sys
+
+    from merbench.runner import background  # the module the hooks' pickles name, not this __main__ copy
+
+    try:
+        background._serve(int(sys.argv[1]), int(sys.argv[2]))
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass

@@ -74,5 +74,25 @@ def test_leaving_the_run_stops_a_preparation_still_running():
     with Preparations([track], {}, None, enabled=True) as preparations:
         process = preparations._running["probe"]._process
         time.sleep(0.5)
-        assert process.is_alive()
-    assert not process.is_alive() and time.perf_counter() - began < 30
+        assert process.poll() is None
+    assert process.poll() is not None and time.perf_counter() - began < 30
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_its_preparation(tmp_path):
+    """The child is ``python -m merbench.runner.background``: it never re-imports the caller's
+    ``__main__``, so a script that starts a preparation at top level runs once."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from merbench.contracts.track import track_from_mapping\n"
+        "from merbench.runner.background import Preparations\n"
+        "from merbench.runner.test_background import TRACK\n"
+        "print('script body runs')\n"
+        "track = track_from_mapping({**TRACK, 'prepare': 'merbench.runner.test_background:where_and_how'})\n"
+        "with Preparations([track], {}, None, enabled=True) as p:\n"
+        "    print('result from', 'child' if p.result(track)['pid'] != __import__('os').getpid() else 'here')\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["script body runs", "result from child"]

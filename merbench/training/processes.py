@@ -10,10 +10,8 @@ one. The models are built in the caller (per-job seeds) and sent pickled; each w
 thread, as a thread shard does, so a shard's results are bit-identical to the same shard trained in
 a thread (``test_processes.py`` checks it).
 
-A worker is ``python -m merbench.training.processes`` talking over two pipes; unlike
-``multiprocessing``'s spawn it never re-imports the caller's ``__main__`` (a script without an
-``if __name__ == "__main__"`` guard is safe). Messages are pickles between our own processes (never
-a file). Starting a worker costs an interpreter and a torch import (~2-3 s on 2 cores), paid once;
+A worker is ``python -m merbench.training.processes`` talking over two pipes
+(:mod:`merbench.util.child`: it never re-imports the caller's ``__main__``). Starting a worker costs an interpreter and a torch import (~2-3 s on 2 cores), paid once;
 :func:`shutdown` stops them (also at exit). Progress (models x epochs) comes back as messages.
 """
 
@@ -45,16 +43,10 @@ class _Worker:
     """One worker process and the pipe ends that talk to it."""
 
     def __init__(self) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
+        from merbench.util.child import start_child
+
         env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **_ALLOCATOR}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "merbench.training.processes", str(to_child_r), str(from_child_w)],
-            pass_fds=(to_child_r, from_child_w), env=env, stdin=subprocess.DEVNULL)
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self.send_pipe = os.fdopen(to_child_w, "wb")
-        self.receive_pipe = os.fdopen(from_child_r, "rb")
+        self.process, self.send_pipe, self.receive_pipe = start_child("merbench.training.processes", env)
 
     def run(self, function: Callable, args: tuple, progress: Callable[[int], None] | None) -> Any:
         pickle.dump((function, args), self.send_pipe, protocol=pickle.HIGHEST_PROTOCOL)
