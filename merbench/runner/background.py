@@ -70,7 +70,7 @@ class Preparation:
         asked = time.perf_counter()
         try:
             ok, value, seconds = pickle.load(self._receive)
-        except EOFError:
+        except (EOFError, pickle.UnpicklingError):  # the child died before or while writing its result
             ok, value, seconds = False, f"its process ended without a result (exit code {self._process.wait()})", None
         finally:
             self._process.wait()
@@ -93,8 +93,8 @@ class Preparation:
 
 def _send_and_close(pipe, data: bytes) -> None:
     try:
-        pipe.write(data)
-        pipe.close()
+        with pipe:
+            pipe.write(data)
     except OSError:  # the child is gone: its result() reports how it ended
         pass
 
