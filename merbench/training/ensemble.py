@@ -65,6 +65,8 @@ class StackedLinear(nn.Module):
             torch.stack([lin.bias.detach() for lin in linears]).unsqueeze(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 3:  # (M, B, in) already: no reshapes, which would each add an autograd node per step
+            return torch.bmm(x, self.weight) if self.bias is None else torch.baddbmm(self.bias, x, self.weight)
         flat = x.reshape(x.shape[0], -1, self.in_features)
         out = torch.bmm(flat, self.weight) if self.bias is None else torch.baddbmm(self.bias, flat, self.weight)
         return out.reshape(*x.shape[:-1], self.out_features)
@@ -81,15 +83,16 @@ class StackedDropout(nn.Module):
     def __init__(self, dropouts: list[BufferDropout], streams: ModelStreams) -> None:
         super().__init__()
         self.register_buffer("p", torch.stack([d.p.detach() for d in dropouts]), persistent=False)
+        # the inverted-dropout scale, the same float32 division the layer would run every step
+        self._scale = (1.0 / (1.0 - self.p)).detach()
         self.streams = streams
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training:
             return x
         shape = (-1,) + (1,) * (x.dim() - 1)
-        p = self.p.view(shape)
-        keep = self.streams.uniform(x.shape[1:]) >= p
-        return x * (keep * (1.0 / (1.0 - p)))
+        keep = self.streams.uniform(x.shape[1:]) >= self.p.view(shape)
+        return x * (keep * self._scale.view(shape))
 
     @staticmethod
     def member(name: str, tensor: torch.Tensor) -> torch.Tensor:

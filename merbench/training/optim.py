@@ -31,6 +31,7 @@ class StackedAdam:
         # per-model step counts; the fused kernel reads them from float32 tensors on the parameters' device
         self.steps = torch.zeros(len(self.lr), dtype=torch.float32, device=params[0].device)
         self._count = [0] * len(self.lr)
+        self._view_cache: dict[tuple, tuple[list, list, list, list]] = {}
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -48,18 +49,31 @@ class StackedAdam:
                 runs.append((i, i + 1))
         return runs
 
+    def _views(self, a: int, b: int, live: tuple[int, ...]) -> tuple[list, list, list, list]:
+        """Models ``a:b``'s parameters, moments and step count, as the fused kernel takes them. They are
+        updated in place, so their views are cut once per run; gradients are new every step."""
+        key = (a, b, live)
+        if key not in self._view_cache:
+            part = (lambda t: t) if (a, b) == (0, len(self.lr)) else (lambda t: t[a:b])  # whole tensors: no views
+            self._view_cache[key] = ([part(self.params[k]) for k in live], [part(self.exp_avg[k]) for k in live],
+                                     [part(self.exp_avg_sq[k]) for k in live], [self.steps[a]] * len(live))
+        return self._view_cache[key]
+
     @torch.no_grad()
     def step(self, active: torch.Tensor | None = None) -> None:
         """One Adam step for every model, or only for those where ``active`` (bool (M,)) is true."""
         flags = [True] * len(self.lr) if active is None else [bool(x) for x in active.tolist()]
         for i, on in enumerate(flags):
             self._count[i] += on
-        self.steps += torch.tensor(flags, dtype=torch.float32, device=self.steps.device)
-        live = [k for k, p in enumerate(self.params) if p.grad is not None]
+        if active is None:
+            self.steps += 1.0
+        else:
+            self.steps += torch.tensor(flags, dtype=torch.float32, device=self.steps.device)
+        live = tuple(k for k, p in enumerate(self.params) if p.grad is not None)
         for a, b in self._runs(flags):
-            part = (lambda t: t) if (a, b) == (0, len(self.lr)) else (lambda t: t[a:b])  # whole tensors: no views
+            params, exp_avg, exp_avg_sq, steps = self._views(a, b, live)
+            whole = (a, b) == (0, len(self.lr))
+            grads = [self.params[k].grad if whole else self.params[k].grad[a:b] for k in live]
             torch._fused_adam_(
-                [part(self.params[k]) for k in live], [part(self.params[k].grad) for k in live],
-                [part(self.exp_avg[k]) for k in live], [part(self.exp_avg_sq[k]) for k in live], [],
-                [self.steps[a]] * len(live), lr=self.lr[a], beta1=self.beta1, beta2=self.beta2,
+                params, grads, exp_avg, exp_avg_sq, [], steps, lr=self.lr[a], beta1=self.beta1, beta2=self.beta2,
                 weight_decay=self.weight_decay, eps=self.eps, amsgrad=False, maximize=False)

@@ -321,12 +321,13 @@ class VectorisedTrainer:
                     valid = (idx >= 0).to(torch.float32)
                     safe = idx.clamp_min(0)
                     count = valid.sum(1).clamp_min(1.0)
-                outs = ensemble({k: v[safe] for k, v in inputs.items()})
+                flat_index = safe.reshape(-1)
+                outs = ensemble({k: _take(v, flat_index, m) for k, v in inputs.items()})
                 per_sample = torch.nn.functional.cross_entropy(
-                    outs[0].reshape(-1, self.num_classes), labels[safe].reshape(-1), reduction="none").view(m, -1)
+                    outs[0].reshape(-1, self.num_classes), labels.index_select(0, flat_index), reduction="none").view(m, -1)
                 loss = ((per_sample if valid is None else per_sample * valid).sum(1) / count).sum()
                 if with_valence:
-                    target = valence[safe]
+                    target = _take(valence, flat_index, m)
                     finite = torch.isfinite(target).to(torch.float32)
                     has = finite if valid is None else valid * finite
                     err = (outs[1] - torch.nan_to_num(target)) ** 2
@@ -467,6 +468,12 @@ def _train_chunk(item, context) -> list[JobResult]:
     table = FeatureTable(table.names, {k: np.array(v) for k, v in table.inputs.items()}, np.array(table.labels),
                          None if table.valence is None else np.array(table.valence), table.source)  # writable copies
     return trainer.on_this_worker().fit_part(table, jobs, group_index)
+
+
+def _take(table: torch.Tensor, rows: torch.Tensor, models: int) -> torch.Tensor:
+    """``table[rows.view(models, -1)]``: a step's batch of every model, gathered by ``index_select``
+    (the same copy as advanced indexing, a third of its time for a 384-wide table)."""
+    return table.index_select(0, rows).view(models, -1, *table.shape[1:])
 
 
 def _pad(index_sets: list[np.ndarray], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
