@@ -160,11 +160,28 @@ def test_faces_read_and_bad_shapes(tmp_path):
     with pytest.raises(MediaError) as err:
         read_faces(folder)
     _one_line(err, folder / "c1.npy", "cannot read face crops")
+    np.save(folder / "c1.npy", crops)
+    whole = (folder / "c1.npy").read_bytes()
+    (folder / "c1.npy").write_bytes(whole[: len(whole) // 2])  # half-written
+    with pytest.raises(MediaError) as err:
+        read_faces(folder)
+    _one_line(err, folder / "c1.npy", "truncated")
+    np.save(folder / "c1.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(MediaError) as err:
+        read_faces(folder)
+    _one_line(err, folder / "c1.npy", "allow_pickle")
 
 
-def test_face_tracks_are_read_one_at_a_time_from_many_threads(tmp_path, monkeypatch):
-    """np.load parses .npy headers with ast, which CPython before 3.11.8 does not make thread-safe:
-    extraction's decoding threads must not run two loads at once."""
+def test_faces_read_like_np_load(tmp_path):
+    crops = np.random.default_rng(0).integers(0, 256, (4, 112, 112, 3), dtype=np.uint8)
+    for name, array in [("c", crops), ("f", np.asfortranarray(crops))]:
+        np.save(tmp_path / f"{name}.npy", array)
+        assert np.array_equal(read_faces(tmp_path / f"{name}.npy"), np.load(tmp_path / f"{name}.npy"))
+
+
+def test_face_track_headers_are_parsed_one_at_a_time_from_many_threads(tmp_path, monkeypatch):
+    """.npy headers are parsed with ast, which CPython before 3.11.8 does not make thread-safe:
+    extraction's decoding threads must not parse two headers at once."""
     import threading
     import time
     from concurrent.futures import ThreadPoolExecutor
@@ -173,20 +190,20 @@ def test_face_tracks_are_read_one_at_a_time_from_many_threads(tmp_path, monkeypa
         np.save(tmp_path / f"c{i}.npy", np.full((2, 112, 112, 3), i, np.uint8))
     inside, most = [0], [0]
     guard = threading.Lock()
-    real_load = np.load
+    real_parse = np.lib.format.read_array_header_1_0
 
-    def counting_load(*args, **kwargs):
+    def counting_parse(*args, **kwargs):
         with guard:
             inside[0] += 1
             most[0] = max(most[0], inside[0])
         time.sleep(0.01)  # long enough for the other threads to arrive
         try:
-            return real_load(*args, **kwargs)
+            return real_parse(*args, **kwargs)
         finally:
             with guard:
                 inside[0] -= 1
 
-    monkeypatch.setattr(np, "load", counting_load)
+    monkeypatch.setattr(np.lib.format, "read_array_header_1_0", counting_parse)
     with ThreadPoolExecutor(4) as pool:
         tracks = list(pool.map(read_faces, [tmp_path / f"c{i}.npy" for i in range(8)]))
     assert [int(t[0, 0, 0, 0]) for t in tracks] == list(range(8))
