@@ -2,7 +2,7 @@
 
 ``extract`` decodes media on a thread pool while the encoder runs, batches clips by a fixed plan
 (:func:`batch_plan`: sorted by size, so the encoders pad and mask little), pools every layer per
-utterance, and appends each finished batch to the cache as an atomic part (see
+utterance, and appends the finished batches to the cache as atomic parts (see
 :mod:`merbench.cache.store`). Encoders that declare ``concurrent_encode`` encode one batch per core
 at once on CPU. It only does what is missing, so a re-run after a crash or a kill resumes. A clip
 that fails is recorded with its one-line error; past ``max_failed`` (a fraction of the requested
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from merbench.util.device import resolve_device
 
 IMPORT_PREFIX = "import:"
 DEFAULT_MAX_FAILED = 0.05
+#: Finished batches are gathered into one cache part until the oldest has waited this long.
+PART_SECONDS = 1.0
 
 
 class ExtractionError(RuntimeError):
@@ -219,14 +222,17 @@ def _encode_workers(encoder: Encoder, device: str) -> int:
 def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: list[list[str]], total: int, *,
          progress: bool, frames: bool, max_failed: float, workers: int | None, encode_workers: int,
          seqs: Sequence[int] | None = None, decode=None, bar=None, decode_ahead: int = 1) -> bool:
-    """Encode ``batches``, each written to the store as soon as it is done; returns True when it
-    stopped early for too many failures.
+    """Encode ``batches`` into the store; returns True when it stopped early for too many failures.
 
     Media are decoded on ``workers`` threads, a batch or two ahead of the encoder. With
-    ``encode_workers`` > 1 that many batches are encoded at once. A finished batch is written once the
-    next ones are started (so a kill loses at most ``encode_workers`` + 1 batches).
+    ``encode_workers`` > 1 that many batches are encoded at once. Finished batches are written while
+    the next ones encode, together as one part once the oldest of them has waited
+    :data:`PART_SECONDS` (and at the end, on an error or an interrupt): a part costs a file, an fsync
+    and a compaction step, which for fast encoders was a tenth of the extraction's time. A kill
+    loses at most the batches running and :data:`PART_SECONDS` of finished ones.
     An extraction shard (:mod:`merbench.cache.distributed`) passes the part number of each batch
-    (``seqs``), ``decode(batch)`` (a handle whose ``result()`` is the batch's decoded inputs, decoded
+    (``seqs``; each batch is then its own part, as the driver tells finished batches by their part
+    numbers), ``decode(batch)`` (a handle whose ``result()`` is the batch's decoded inputs, decoded
     on other workers, ``decode_ahead`` batches ahead) and its own progress ``bar``.
     """
     from merbench.cache.inputs import is_empty, prepare
@@ -251,9 +257,11 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
         encoded = _encode(encoder, [(n, x) for n, x in items if not is_empty(x)], failed, frames)
         return len(loaded), failed, empty, encoded
 
-    def write(seq: int | None, n_loaded: int, failed: dict[str, str], empty: list[str], encoded) -> None:
-        """Store one encoded batch (main thread only: h5py is not thread-safe); empty inputs become
-        zero vectors once a feature size is known."""
+    unwritten: dict = {"names": [], "pooled": [], "lengths": [], "frames": [], "failed": {}, "since": None, "seq": None}
+
+    def take(seq: int | None, n_loaded: int, failed: dict[str, str], empty: list[str], encoded) -> None:
+        """Take one encoded batch into the next part; empty inputs become zero vectors once a feature
+        size is known."""
         nonlocal shape, pending_empty, n_failed
         ok_names, pooled, lengths, frame_list = encoded
         if pooled is not None:
@@ -269,9 +277,33 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
                 frame_list = (frame_list or []) + [np.zeros((0, *shape), np.float32)] * len(pending_empty)
             pending_empty = []
         if ok_names or failed:
-            store.write_batch(ok_names, pooled, lengths, frame_list if frames else None, failed, seq=seq)
+            if unwritten["since"] is None:
+                unwritten["since"], unwritten["seq"] = time.monotonic(), seq
+            unwritten["names"] += ok_names
+            if ok_names:
+                unwritten["pooled"].append(pooled)
+                unwritten["lengths"].append(lengths)
+                unwritten["frames"] += frame_list if frames else []
+            unwritten["failed"].update(failed)
         n_failed += len(failed)
         bar.advance(n_loaded, n_failed)
+
+    def write() -> None:
+        """Store the finished batches not yet written as one part (main thread only: h5py is not
+        thread-safe)."""
+        if unwritten["since"] is None:
+            return
+        part = dict(unwritten)
+        unwritten.update(names=[], pooled=[], lengths=[], frames=[], failed={}, since=None, seq=None)
+        names = part["names"]
+        store.write_batch(names, np.concatenate(part["pooled"]) if names else None,
+                          np.concatenate(part["lengths"]) if names else None, part["frames"] if frames else None,
+                          part["failed"], seq=part["seq"])
+
+    def write_due() -> None:
+        since = unwritten["since"]
+        if since is not None and (seqs is not None or time.monotonic() - since >= PART_SECONDS):
+            write()
 
     if decode is None:
         submit_batch = lambda batch: [decoders.submit(load, name) for name in batch]  # noqa: E731
@@ -285,33 +317,37 @@ def _run(dataset: Dataset, resolved: Resolved, store: FeatureStore, batches: lis
         from merbench.threads import one_torch_thread_per_worker
 
         threads = one_torch_thread_per_worker()
-    with bar, threads, ThreadPoolExecutor(max_workers=workers) as decoders, \
-            ThreadPoolExecutor(max_workers=encode_workers) as encoders:
-        decoding: deque = deque()
-        planned = iter(enumerate(batches))
-        running: dict = {}  # future -> part number
-        done: list = []  # encoded batches not yet written: (part number, encode's result)
-        while True:
-            # past the limit: keep the batches already running, start no more
-            stop = n_failed + sum(len(result[1]) for _, result in done) > limit
-            while len(decoding) < encode_workers + decode_ahead and not stop:  # decode ahead of the encoders
-                b, batch = next(planned, (None, None))
-                if batch is None:
+    try:
+        with bar, threads, ThreadPoolExecutor(max_workers=workers) as decoders, \
+                ThreadPoolExecutor(max_workers=encode_workers) as encoders:
+            decoding: deque = deque()
+            planned = iter(enumerate(batches))
+            running: dict = {}  # future -> part number
+            done: list = []  # encoded batches not yet written: (part number, encode's result)
+            while True:
+                # past the limit: keep the batches already running, start no more
+                stop = n_failed + sum(len(result[1]) for _, result in done) > limit
+                while len(decoding) < encode_workers + decode_ahead and not stop:  # decode ahead of the encoders
+                    b, batch = next(planned, (None, None))
+                    if batch is None:
+                        break
+                    decoding.append((b, batch, submit_batch(batch)))
+                while decoding and len(running) < encode_workers and not stop:
+                    b, batch, handle = decoding.popleft()
+                    bar.started(batch)
+                    running[encoders.submit(encode, collect(handle))] = None if seqs is None else seqs[b]
+                for seq, result in done:  # written while the next batches encode, so the encoders never wait on HDF5
+                    take(seq, *result)
+                    write_due()
+                done = []
+                if not running:
                     break
-                decoding.append((b, batch, submit_batch(batch)))
-            while decoding and len(running) < encode_workers and not stop:
-                b, batch, handle = decoding.popleft()
-                bar.started(batch)
-                running[encoders.submit(encode, collect(handle))] = None if seqs is None else seqs[b]
-            for seq, result in done:  # written while the next batches encode, so the encoders never wait on HDF5
-                write(seq, *result)
-            done = []
-            if not running:
-                break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            done = [(running.pop(future), future.result()) for future in finished]
-        for _, _, handle in decoding:
-            cancel(handle)
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                done = [(running.pop(future), future.result()) for future in finished]
+            for _, _, handle in decoding:
+                cancel(handle)
+    finally:  # finished batches are kept whatever stopped the loop
+        write()
     if stop:
         return True
     for name in pending_empty:  # every input was empty: the output size is unknown

@@ -76,20 +76,28 @@ def git_sha() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+@lru_cache(maxsize=1)
+def package_versions() -> tuple[tuple[str, str], ...]:
+    """(name, version) of each installed distribution of :data:`PACKAGES`, read once per process:
+    each lookup scans ``sys.path``, and every cache file and record asks (for a fast encoder, the
+    cache's compaction spent half its time here)."""
+    found = []
+    for name in PACKAGES:
+        try:
+            found.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            continue
+    return tuple(found)
+
+
 def environment(*, runtime: bool = True) -> dict[str, Any]:
     """Python, platform, CPU model and count, git sha, the versions of :data:`PACKAGES` and of the
     media tools (:func:`media_tools`), and the :data:`NUMERIC_VARIABLES` that are set; ``runtime`` (which
     imports torch) adds ``torch`` (version, build: ``cpu``, ``cuda <v>`` or ``rocm <v>``, and the CPU
     kernels it picked: ``cpu_capability``), its thread count and the GPU (``cuda``, None without one)."""
-    packages = {}
-    for name in PACKAGES:
-        try:
-            packages[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
     env: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
                            "machine": platform.machine(), "cpu": cpu_model(), "cpu_count": os.cpu_count(),
-                           "packages": packages, "tools": media_tools(),
+                           "packages": dict(package_versions()), "tools": media_tools(),
                            "variables": {k: os.environ[k] for k in NUMERIC_VARIABLES if k in os.environ},
                            "git_sha": git_sha()}
     if not runtime:
