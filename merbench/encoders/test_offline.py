@@ -82,6 +82,24 @@ def test_fer_posteriors_do_not_depend_on_frames_per_invoke(pseudo_faces):
         np.testing.assert_array_equal(other, outputs[0])
 
 
+def test_fer_batch_preprocessing_gives_each_faces_own_pixels():
+    """``encode`` greys and resizes a batch's faces as one tall image: the pixels equal those of
+    resizing each face alone (the baseline's per-face loop), down to the bit."""
+    import cv2
+
+    from merbench.encoders.fer import SIDE
+
+    rng = np.random.default_rng(0)
+    tracks = [rng.integers(0, 256, (n, 112, 112, 3), dtype=np.uint8) for n in (1, 5, 16)]
+    per_face = np.stack([cv2.resize(cv2.cvtColor(face, cv2.COLOR_RGB2GRAY), (SIDE, SIDE)) for t in tracks for face in t])
+    encoder = plugins.create("encoder", "fer-mini-xception")
+    encoder.load()
+    seen = []
+    encoder._run = lambda faces: seen.append(faces) or np.zeros((len(faces), 7), np.float32)
+    encoder.encode(tracks)
+    np.testing.assert_array_equal(seen[0][..., 0], (per_face.astype(np.float32) / 255.0 - 0.5) * 2.0)
+
+
 def test_fer_encodes_batches_concurrently_with_one_interpreter_per_thread(pseudo_faces):
     """The extractor encodes one batch per core (``concurrent_encode``): each thread gets its own
     interpreter, and the posteriors are the bits of one thread encoding the batches one by one."""
