@@ -1,10 +1,11 @@
 """One cache entry on disk: ``features/<encoder>/<key16>.h5`` plus its journal of batch parts.
 
 Why parts: HDF5 files modified in place can be left unreadable by a ``kill -9`` in the middle of a
-metadata write. So every finished batch is written to its own small file
-``<key16>.h5.parts/<seq>-<pid>.h5`` under a temporary name and renamed into place (atomic), and
+metadata write. So finished batches are written to small files of their own
+``<key16>.h5.parts/<seq>-<pid>.h5`` (one batch, or the batches of about a second: see
+:func:`merbench.cache.extract._run`) under a temporary name and renamed into place (atomic), and
 :meth:`FeatureStore.compact` merges the parts into the main file by writing a new file and renaming
-it over the old one. A killed run therefore loses at most the batch in flight (a ``*.tmp`` file,
+it over the old one. A killed run therefore loses at most the part in flight (a ``*.tmp`` file,
 dropped on the next open); a kill during compaction leaves the old main file and the parts intact.
 
 Layout of the main file and of each part (same datasets):
