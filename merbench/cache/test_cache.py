@@ -89,6 +89,31 @@ def test_killed_batch_is_dropped_and_rerun_completes(wav_dataset):
     assert store.verify(expected=wav_dataset.names) == []
 
 
+def test_finished_batches_share_a_part_and_an_interrupt_keeps_them(wav_dataset, monkeypatch):
+    """Batches finished within ``PART_SECONDS`` go into one part; an interrupt writes the ones
+    finished so far before it propagates, and the re-run encodes only the rest."""
+    extraction = importlib.import_module("merbench.cache.extract")
+    monkeypatch.setattr(extraction, "PART_SECONDS", 3600.0)
+    written = []
+    real_write = FeatureStore.write_batch
+    monkeypatch.setattr(FeatureStore, "write_batch", lambda self, names, *a, **k: written.append(list(names)) or real_write(self, names, *a, **k))
+
+    class Interrupted(CountingEncoder):
+        def encode(self, batch):
+            if self.seen >= 4:
+                raise KeyboardInterrupt
+            return super().encode(batch)
+
+    plan = batch_plan(wav_dataset, CountingEncoder(), wav_dataset.names, 2)
+    with pytest.raises(KeyboardInterrupt):
+        extract(wav_dataset, Interrupted(), batch_size=2, progress=False)
+    assert written == [plan[0] + plan[1]]  # two batches, one part
+    rerun = CountingEncoder()
+    extract(wav_dataset, rerun, batch_size=2, progress=False)
+    assert rerun.seen == len(wav_dataset.names) - 4
+    assert FeatureStore(resolve(wav_dataset, rerun).store.path).verify(expected=wav_dataset.names) == []
+
+
 def test_batches_follow_a_size_sorted_plan_that_a_resumed_run_keeps(wav_dataset, monkeypatch):
     extraction = importlib.import_module("merbench.cache.extract")  # the package exports a function of that name
     plan = batch_plan(wav_dataset, CountingEncoder(), wav_dataset.names, 2)
