@@ -46,7 +46,8 @@ class Corruption(abc.ABC):
 
     def data_identity(self) -> dict[str, Any]:
         """Identity of data outside :meth:`params` that the output depends on (a noise bank's files
-        and their sizes, say), JSON-able; part of the cache keys with the parameters, so when that
-        data changes the corrupted clips and their features are made again instead of reused.
-        Empty for corruptions that read no data."""
+        and their sizes, say), JSON-able, keyed by the parameter that locates the data
+        (``{"bank": "sha256:..."}`` for ``bank=<folder>``). In the cache keys it stands in for that
+        parameter: when the data changes the corrupted clips and their features are made again,
+        when only its location changes they are reused. Empty for corruptions that read no data."""
         return {}

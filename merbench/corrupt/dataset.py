@@ -8,13 +8,16 @@ from typing import Mapping
 
 from merbench.contracts.dataset import Dataset, Problem, Sample
 from merbench.corrupt.pipeline import FORMAT, HEADER_FILE, LOG_FILE
+from merbench.corrupt.steps import corruption_identity
 
 
 class CorruptedDataset(Dataset):
     """A corrupted copy of one split: media from ``root``, labels from the clean dataset (kept in
-    ``corruption.json``), subtitles as the corruption left them. ``corruption`` is set, and the
-    manifest includes the source's manifest hash and the corruption, so feature caches never mix
-    clean and corrupted clips or two corruptions."""
+    ``corruption.json``), subtitles as the corruption left them. ``corruption`` is set (its identity:
+    where outside data such as a noise bank was read from is left out, see
+    :func:`~merbench.corrupt.steps.corruption_identity`), and the manifest includes the source's
+    manifest hash and the corruption, so feature caches never mix clean and corrupted clips or two
+    corruptions, and do not tell apart two copies of the same data."""
 
     name = "corrupted"
 
@@ -33,7 +36,7 @@ class CorruptedDataset(Dataset):
         self.source = header["source"]
         self.split = self.source["split"]
         self.has_valence = bool(self.source.get("has_valence"))
-        self.corruption = header["corruption"]
+        self.corruption = corruption_identity(header["corruption"])
         self._meta = {entry["name"]: entry for entry in header["samples"]}
         self._subtitles = {}
         for name in self._meta:

@@ -29,7 +29,7 @@ import numpy as np
 from merbench.contracts.corruption import Corruption
 from merbench.contracts.dataset import Dataset, Sample
 from merbench.corrupt.base import CorruptionParamError
-from merbench.corrupt.steps import apply_steps, build_steps, describe_steps
+from merbench.corrupt.steps import apply_steps, build_steps, corruption_identity, describe_steps
 
 FORMAT = "merbench-corruption/1"
 HEADER_FILE = "corruption.json"
@@ -48,7 +48,7 @@ def default_out(dataset: Dataset, split: str, steps: Iterable[Any], seed: int) -
     """Where a corrupted split lives when the caller names no folder: keyed by source, steps and seed."""
     from merbench.paths import cache_root
 
-    corruption = {"steps": describe_steps(build_steps(steps)), "seed": int(seed)}
+    corruption = corruption_identity({"steps": describe_steps(build_steps(steps)), "seed": int(seed)})
     key = hashlib.sha256(_canonical([dataset.manifest_hash(), split, corruption]).encode()).hexdigest()
     return cache_root() / "corrupted" / f"{split}-{key[:16]}"
 
@@ -140,9 +140,10 @@ def _check_existing(out: Path, header: dict) -> None:
             raise CorruptionError(f"{out}: folder is not empty and holds no {HEADER_FILE}; choose an empty or new --out")
         return
     old = json.loads(path.read_text())
-    for field, what in (("corruption", "corruption steps/seed"), ("samples", "clip list or labels")):
-        if _canonical(old.get(field)) != _canonical(header[field]):
-            raise CorruptionError(f"{out}: holds a corrupted set with different {what}; use another --out or delete it")
+    if old.get("corruption") is None or corruption_identity(old["corruption"]) != corruption_identity(header["corruption"]):
+        raise CorruptionError(f"{out}: holds a corrupted set with different corruption steps/seed; use another --out or delete it")
+    if _canonical(old.get("samples")) != _canonical(header["samples"]):
+        raise CorruptionError(f"{out}: holds a corrupted set with different clip list or labels; use another --out or delete it")
     old_src, new_src = old.get("source", {}), header["source"]
     if (old_src.get("manifest_hash"), old_src.get("split")) != (new_src["manifest_hash"], new_src["split"]):
         raise CorruptionError(f"{out}: was made from another dataset or split ({old_src.get('root')}, "
@@ -187,7 +188,8 @@ def corrupt_dataset(dataset: Dataset, split: str, steps: Iterable[Any], seed: in
     _check_existing(out, header)
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / HEADER_FILE, header)
-    digest = hashlib.sha256(_canonical([header["source"]["manifest_hash"], split, corruption]).encode()).hexdigest()
+    digest = hashlib.sha256(_canonical([header["source"]["manifest_hash"], split, corruption_identity(corruption)])
+                            .encode()).hexdigest()
 
     started = time.perf_counter()
     entries = {s.name: e for s in samples if (e := _finished(out, s, digest)) is not None}

@@ -117,6 +117,19 @@ def describe_steps(corruptions: Sequence[Corruption]) -> list[dict]:
     return described
 
 
+def corruption_identity(corruption: dict) -> dict:
+    """``corruption`` (``{"steps": describe_steps(...), "seed": ...}``) as the keys see it: a step's
+    parameters that locate outside data (those named in its ``data``) are left out, because ``data``
+    identifies that data itself. A noise bank read from another folder, mount or cache root then
+    keys the same corrupted clips and features; where it was read from stays in the corrupted
+    set's header (``corruption.json``)."""
+    steps = []
+    for step in corruption["steps"]:
+        located = step.get("data") or {}
+        steps.append({**step, "params": {k: v for k, v in step["params"].items() if k not in located}})
+    return {**corruption, "steps": steps}
+
+
 def clip_rng(seed: int, name: str, step: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), zlib.crc32(name.encode("utf-8")), step])
 

@@ -75,6 +75,30 @@ def test_rerun_resumes_and_other_steps_are_refused(clean, tmp_path):
         corrupt_dataset(clean, "noise", _steps(clean), seed=2, out=out, workers=1, progress=False)
 
 
+def test_a_noise_bank_read_from_another_folder_keys_the_same_clips_and_features(clean, tmp_path, monkeypatch):
+    import shutil
+
+    from merbench.cache.extract import resolve
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))  # where out=None puts corrupted sets
+    here, there = tmp_path / "here", tmp_path / "there"
+    for bank in (here, there):
+        shutil.copytree(clean.root / "bank", bank)
+
+    def steps(bank):
+        return [("speech-noise", {"bank": str(bank), "snr": [5, 10]}), ("blur", {"r": [1, 2]})]
+
+    first = corrupt_dataset(clean, "noise", steps(here), seed=1, out=None, workers=1, progress=False)
+    moved = corrupt_dataset(clean, "noise", steps(there), seed=1, out=None, workers=1, progress=False)
+    assert moved.root == first.root, "the same corrupted set, not a second copy"
+    assert json.loads((moved.root / "corruption-log.json").read_text())["reused"] == len(clean.splits()["noise"])
+    assert moved.corruption == first.corruption and "bank" not in moved.corruption["steps"][0]["params"]
+    assert moved.manifest_hash() == first.manifest_hash()
+    assert resolve(moved, "egemaps").key == resolve(first, "egemaps").key, "features extracted once serve both"
+    header = json.loads((moved.root / "corruption.json").read_text())
+    assert header["corruption"]["steps"][0]["params"]["bank"] == str(there), "the header says where it was read from"
+
+
 def test_bad_clip_is_named_and_finished_clips_are_kept(clean_root, tmp_path):
     broken = FolderDataset(clean_root, [f"clip_{i}" for i in range(4)], broken={"clip_2"})
     out = tmp_path / "out"
@@ -102,4 +126,6 @@ def test_noise_test_set_uses_the_challenge_recipe(clean, tmp_path):
     steps = noisy.corruption["steps"]
     assert [(s["name"], s["params"].get("snr"), s["params"].get("r")) for s in steps] == [
         ("speech-noise", [5, 6, 7, 8, 9, 10], None), ("blur", None, [1, 2, 4])]
-    assert steps[0]["params"]["bank"] == str(clean.root / "bank")
+    assert "bank" not in steps[0]["params"] and steps[0]["data"]["bank"].startswith("sha256:")
+    header = json.loads((tmp_path / "out" / "corruption.json").read_text())
+    assert header["corruption"]["steps"][0]["params"]["bank"] == str(clean.root / "bank")

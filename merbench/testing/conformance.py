@@ -113,6 +113,8 @@ def check_corruption(corruption: Any, media: Any, **params: Any) -> None:
     _json_roundtrip(log_a, "the corruption log")
     _json_roundtrip(corruption.params(), "params()")
     _json_roundtrip(corruption.data_identity(), "data_identity()")
+    unnamed = set(corruption.data_identity()) - set(corruption.params())
+    assert not unnamed, f"data_identity() keys must be the parameters that locate the data; {sorted(unnamed)} are not parameters"
     assert log_a == log_b, "same seed must give the same log"
     for part in ("audio", "frames", "faces"):
         x, y = getattr(a, part), getattr(b, part)
