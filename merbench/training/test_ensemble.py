@@ -26,6 +26,23 @@ def _streams(n):
     return ModelStreams(list(range(n)), torch.device("cpu"))
 
 
+def test_dropout_masks_are_each_models_own_draws_thresholded_and_scaled():
+    """Model i's mask is ``(u >= p_i) * (1 / (1 - p_i))`` from its own PCG64 stream, bit for bit,
+    step after step (the float32 values the trainer's masks have always had)."""
+    seeds, shape = [3, 7, 11], (4, 5, 6)
+    p = torch.tensor([0.0, 0.3, 0.9])
+    scale = 1.0 / (1.0 - p)
+    streams = ModelStreams(seeds, torch.device("cpu"))
+    own = [np.random.Generator(np.random.PCG64(seed)) for seed in seeds]
+    for _ in range(3):
+        mask = streams.dropout_mask(torch.Size(shape), p, scale)
+        expected = torch.stack([(torch.from_numpy(g.random(shape, dtype=np.float32)) >= p[i]) * scale[i]
+                                for i, g in enumerate(own)])
+        assert mask.dtype == torch.float32 and mask.shape == (3, *shape)
+        assert torch.equal(mask.view(torch.int32), expected.view(torch.int32))
+    assert torch.all(mask[0] == 1.0) and set(mask[2].unique().tolist()) <= {0.0, float(scale[2])}
+
+
 @pytest.mark.parametrize("name", ["attention", "concat-mlp", "tfn"])
 def test_stacked_forward_and_member_states_equal_each_model(name):
     models = _models(name)
