@@ -26,7 +26,11 @@ the ratio smaller: merbench's test scoring is a fixed cost, the baseline's grows
 
     python benchmarks/train.py --train 5030 --pool 115595 --semi 0 --trials 2 --epochs 10 --seeds 2
 
-Prints both wall times, the ratio, and the CV WAF of each. They must agree within run-to-run noise,
+Prints both wall times, the ratio, and the CV WAF of each, and merbench against this machine: the
+matrix products and fused Adam updates of one epoch are recorded as the trainer runs them, then replayed
+on as many threads as it has shards; the matmuls give an achieved GFLOP/s and its fraction of the
+machine's, and matmuls plus updates give a floor no trainer of these models and steps can go below (the
+baseline runs the same updates), hence a speed-up ceiling. The two CV WAFs must agree within run-to-run noise,
 which ``--noise-runs R`` measures: the baseline-style loop is re-run R times on the same features, folds
 and trials with other torch seeds (initialisation, shuffles, dropout), without test sets since they do
 not change the CV score, and the range of its CV WAF is printed beside merbench's. merbench is timed twice per seed, before and after the
@@ -61,19 +65,25 @@ def synthetic(n: int, seed: int, dims=(("audio", 88), ("text", 384), ("visual", 
     return FeatureTable([f"s{i}" for i in range(n)], inputs, labels.astype(np.int64), source="synthetic")
 
 
-class MatmulLog(TorchDispatchMode):
-    """Records every matrix product torch runs (op, operand shapes and strides): the trainer's matmuls."""
+class TrainerOpLog(TorchDispatchMode):
+    """Records every matrix product torch runs (op, operand shapes and strides) and every fused Adam
+    update (op, the shapes of its tensor lists, its scalars): the work no trainer of these models can skip."""
 
     PRODUCTS = {"aten::bmm": 0, "aten::baddbmm": 1, "aten::mm": 0, "aten::addmm": 1}  # name -> first matrix operand
+    UPDATES = {"aten::_fused_adam_"}
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[tuple] = []
+        self.updates: list[tuple] = []
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        first = self.PRODUCTS.get(func._schema.name)
+        name = func._schema.name
+        first = self.PRODUCTS.get(name)
         if first is not None:
             self.calls.append((func, first, [(tuple(t.shape), t.stride()) for t in args[: first + 2]]))
+        elif name in self.UPDATES:
+            self.updates.append((func, [[tuple(t.shape) for t in tensors] for tensors in args[:6]], dict(kwargs or {})))
         return func(*args, **(kwargs or {}))
 
 
@@ -84,44 +94,62 @@ def product_flops(operands) -> int:
     return 2 * batch * a[-2] * a[-1] * b[-1]
 
 
-def trainer_matmuls(cvplan) -> list[tuple]:
-    """The matrix products of one epoch of the planned CV (every shard's training steps and
-    validation pass, as the trainer runs them), recorded on a one-epoch copy of its trainer."""
+def parameter_bytes(update) -> int:
+    """Bytes one fused Adam update streams: it reads parameters, gradients and both moments and writes
+    back parameters and moments, 7 float32 values per parameter."""
+    _, lists, _ = update
+    return 7 * 4 * sum(int(np.prod(shape)) for shape in lists[0])
+
+
+def trainer_ops(cvplan) -> tuple[TrainerOpLog, list]:
+    """The matrix products and optimiser updates of one epoch of the planned CV (every shard's training
+    steps and validation pass, as the trainer runs them), recorded on a one-epoch copy of its trainer;
+    and that epoch's job results (in job order), for :func:`finishing_ops`."""
     import copy as _copy
 
     trainer = _copy.copy(cvplan.trainer)
     trainer.epochs, trainer.progress = 1, None
     table = cvplan.table
     arrays = {"inputs": table.inputs, "labels": table.labels, "valence": table.valence}
-    log = MatmulLog()
+    log = TrainerOpLog()
+    results = [None] * len(cvplan.jobs)
     with log:
         for g, shard in trainer.shard_list(cvplan.jobs):
             jobs = [cvplan.jobs[i] for i in shard]
-            trainer.fit_shard(arrays, jobs, trainer._build_models(jobs), g)
-    return log.calls
+            for i, res in zip(shard, trainer.fit_shard(arrays, jobs, trainer._build_models(jobs), g)):
+                results[i] = res
+    return log, results
 
 
-def matmul_throughput(calls: list[tuple], workers: int, repeats: int = 3) -> float:
-    """FLOP/s of this machine on exactly these products: ``workers`` threads (one core, one torch thread
-    each, as the trainer's shards) each replay them all on operands of the recorded shapes and strides;
-    best of ``repeats``."""
+def finishing_ops(cvplan, results: list, chosen: int) -> TrainerOpLog:
+    """The matrix products of the CV's finish (:func:`merbench.training.protocol.finish_cv`: the chosen
+    trial's fold models predict their validation rows and every test set), recorded by running it on
+    ``results`` of :func:`trainer_ops` with trial ``chosen`` made the best: the products have its shapes."""
+    import dataclasses
+
+    from merbench.training.protocol import finish_cv
+
+    picked = {cvplan.outer[chosen, f] for f in range(len(cvplan.folds))}
+    scored = [dataclasses.replace(res, best_score=1.0 if i in picked else 0.0) for i, res in enumerate(results)]
+    log = TrainerOpLog()
+    with log:
+        finish_cv(cvplan, scored)
+    return log
+
+
+def replay_seconds(make_ops, workers: int, repeats: int = 3) -> float:
+    """Wall seconds of ``workers`` threads (one core, one torch thread each, as the trainer's shards) each
+    running the ops ``make_ops()`` builds, all at once (they share the cores' memory bandwidth, as the
+    shards do); best of ``repeats``, after a warm-up."""
     from concurrent.futures import ThreadPoolExecutor
 
     from merbench.threads import one_torch_thread_per_worker
 
-    def operands():
-        out = []
-        for func, first, shapes in calls:
-            tensors = [torch.empty_strided(shape, stride).normal_() for shape, stride in shapes]
-            out.append((func, tensors))
-        return out
-
-    copies = [operands() for _ in range(workers)]
-    flops = sum(product_flops(shapes) for _, _, shapes in calls) * workers
+    copies = [make_ops() for _ in range(workers)]
 
     def replay(ops):
-        for func, tensors in ops:
-            func(*tensors)
+        for func, args, kwargs in ops:
+            func(*args, **kwargs)
 
     best = float("inf")
     with one_torch_thread_per_worker(), ThreadPoolExecutor(workers) as pool:
@@ -130,7 +158,46 @@ def matmul_throughput(calls: list[tuple], workers: int, repeats: int = 3) -> flo
             t0 = time.perf_counter()
             list(pool.map(replay, copies))
             best = min(best, time.perf_counter() - t0)
-    return flops / best
+    return best
+
+
+def matmul_throughput(calls: list[tuple], workers: int, repeats: int = 3, share: bool = False) -> float:
+    """FLOP/s of this machine on exactly these products, each of ``workers`` threads replaying them all
+    on operands of the recorded shapes and strides (:func:`replay_seconds`). Each product gets its own
+    operands, as in training, or with ``share`` products of one shape share theirs (a finish's hundreds
+    of 4096-row chunks would not fit in memory otherwise)."""
+    def operands():
+        made: dict[tuple, torch.Tensor] = {}
+
+        def tensor(shape, stride):
+            if not share:
+                return torch.empty_strided(shape, stride).normal_()
+            if (shape, stride) not in made:
+                made[shape, stride] = torch.empty_strided(shape, stride).normal_()
+            return made[shape, stride]
+
+        return [(func, [tensor(shape, stride) for shape, stride in shapes], {}) for func, first, shapes in calls]
+
+    flops = sum(product_flops(shapes) for _, _, shapes in calls) * workers
+    return flops / replay_seconds(operands, workers, repeats)
+
+
+def update_seconds(updates: list[tuple], workers: int) -> float:
+    """Seconds this machine takes for these fused Adam updates when ``workers`` shards share it: each of
+    ``workers`` threads replays them all on fresh tensors of the recorded shapes, and the total work is
+    ``workers`` times theirs."""
+    def operands():
+        ops = []
+        for func, lists, kwargs in updates:
+            params, grads, exp_avg, exp_avg_sq, max_sq, steps = (
+                [torch.empty(shape).normal_() if k < 2 else torch.zeros(shape) for shape in shapes]
+                for k, shapes in enumerate(lists))
+            for step in steps:
+                step.fill_(1.0)  # bias correction divides by 1 - beta**step
+            ops.append((func, [params, grads, exp_avg, exp_avg_sq, max_sq, steps], kwargs))
+        return ops
+
+    return replay_seconds(operands, workers) / workers
 
 
 class BaselineFeatureData:
@@ -270,35 +337,49 @@ def main() -> None:
         folds = baseline_folds(len(table), 5, seed)
         build = FusionFactory("attention", table.input_dims, False, {})  # picklable: worker processes build it
         config = TrainConfig(epochs=args.epochs, unbiased=False, device="cpu")
-        calls = trainer_matmuls(plan_cv(table, build, trials, config=config, seed=seed))
-        flops = args.epochs * sum(product_flops(shapes) for _, _, shapes in calls)
-        throughput = matmul_throughput(calls, args.threads)
+        test_tables = dict(zip(("pool", "semi"), tests))
+        cvplan = plan_cv(table, build, trials, config=config, seed=seed, test_tables=test_tables)
+        ops, one_epoch = trainer_ops(cvplan)
+        train_flops = args.epochs * sum(product_flops(shapes) for _, _, shapes in ops.calls)
+        train_matmul_s = train_flops / matmul_throughput(ops.calls, args.threads)
+        update_s = args.epochs * update_seconds(ops.updates, args.threads)
+        update_bytes = args.epochs * sum(parameter_bytes(u) for u in ops.updates)
 
         def merbench_run():
             t0 = time.perf_counter()
-            result = cross_validate(table, build, trials, seed=seed, test_tables=dict(zip(("pool", "semi"), tests)),
-                                    config=config)
-            return time.perf_counter() - t0, result.baseline["waf"]
+            result = cross_validate(table, build, trials, seed=seed, test_tables=test_tables, config=config)
+            return time.perf_counter() - t0, result.baseline["waf"], result.chosen
 
         # merbench runs before and after the baseline loop: on a shared machine whose speed drifts
         # over minutes, their mean is timed under the same conditions as the baseline in between
-        t_before, waf = merbench_run()
+        t_before, waf, chosen = merbench_run()
         t0 = time.perf_counter()
         base_waf = baseline_loop(table, tests, trials, folds, args.epochs, 32, seed, args.baseline_eval)
         t_base = time.perf_counter() - t0
-        t_after, waf_again = merbench_run()
+        t_after, waf_again, _ = merbench_run()
         assert waf_again == waf, "same config and seed gave a different CV WAF"
         t_vec = (t_before + t_after) / 2
-        achieved = flops / t_vec
-        ceiling = t_base / (flops / throughput)  # the speed-up if merbench ran nothing but its matmuls
-        rows.append((seed, t_base, t_vec, base_waf, waf, flops, achieved, throughput))
+        finish = finishing_ops(cvplan, one_epoch, chosen)
+        finish_flops = sum(product_flops(shapes) for _, _, shapes in finish.calls)
+        finish_matmul_s = finish_flops / matmul_throughput(finish.calls, args.threads, repeats=2, share=True)
+        flops, matmul_s = train_flops + finish_flops, train_matmul_s + finish_matmul_s
+        throughput, achieved = flops / matmul_s, flops / t_vec
+        ceiling = t_base / matmul_s  # the speed-up if merbench ran nothing but its matmuls
+        floor = matmul_s + update_s  # ... nothing but its matmuls and its Adam updates
+        rows.append((seed, t_base, t_vec, base_waf, waf, flops, achieved, throughput, floor))
         print(f"seed {seed}: baseline-style {t_base:.1f}s (CV WAF {base_waf:.4f}) | merbench {t_vec:.1f}s "
               f"(before {t_before:.1f}s, after {t_after:.1f}s; CV WAF {waf:.4f}) | speed-up {t_base / t_vec:.1f}x",
               flush=True)
-        print(f"seed {seed}: merbench matmuls {flops / 1e12:.3f} TFLOP (training steps and validation, {len(calls)} "
-              f"products per epoch) -> {achieved / 1e9:.1f} GFLOP/s achieved; this machine runs those products at "
-              f"{throughput / 1e9:.1f} GFLOP/s ({args.threads} cores): {achieved / throughput:.0%} of it; "
-              f"speed-up ceiling at 100%: {ceiling:.1f}x", flush=True)
+        print(f"seed {seed}: merbench matmuls {flops / 1e12:.3f} TFLOP (training steps and validation "
+              f"{train_flops / 1e12:.3f}, {len(ops.calls)} products per epoch; the chosen trial's predictions of its "
+              f"validation rows and test sets {finish_flops / 1e12:.3f}, {len(finish.calls)} products) -> "
+              f"{achieved / 1e9:.1f} GFLOP/s achieved; this machine runs those products at {throughput / 1e9:.1f} GFLOP/s "
+              f"({args.threads} cores): {achieved / throughput:.0%} of it; speed-up ceiling at 100%: {ceiling:.1f}x",
+              flush=True)
+        print(f"seed {seed}: Adam updates {len(ops.updates)} fused calls per epoch streaming {update_bytes / 1e9:.1f} GB -> "
+              f"{update_s:.1f}s at this machine's speed ({update_bytes / update_s / 1e9:.1f} GB/s, {args.threads} cores); "
+              f"matmuls + updates {floor:.1f}s: merbench at {floor / t_vec:.0%} of that floor; speed-up ceiling with "
+              f"the updates: {t_base / floor:.1f}x", flush=True)
         if args.noise_runs:
             reruns = [base_waf] + [baseline_loop(table, [], trials, folds, args.epochs, 32, seed + 1000 * r)
                                    for r in range(1, args.noise_runs + 1)]
@@ -315,7 +396,9 @@ def main() -> None:
           f"baseline evaluation: {args.baseline_eval})")
     print(f"matmul throughput: merbench achieved {arr[:, 5].sum() / arr[:, 2].sum() / 1e9:.1f} GFLOP/s over all seeds, "
           f"{(arr[:, 5].sum() / arr[:, 2].sum()) / (arr[:, 5].sum() / (arr[:, 5] / arr[:, 7]).sum()):.0%} of the "
-          f"machine's {arr[:, 5].sum() / (arr[:, 5] / arr[:, 7]).sum() / 1e9:.1f} GFLOP/s on the same products")
+          f"machine's {arr[:, 5].sum() / (arr[:, 5] / arr[:, 7]).sum() / 1e9:.1f} GFLOP/s on the same products; "
+          f"{arr[:, 8].sum() / arr[:, 2].sum():.0%} of the matmul + Adam-update floor ({arr[:, 8].sum():.1f}s of "
+          f"{arr[:, 2].sum():.1f}s)")
     print(f"environment: {json.dumps(environment(), sort_keys=True)}")
 
 
