@@ -1,5 +1,5 @@
 """``merbench cache``: list, verify, remove and import feature-cache entries (thin wrappers of
-:mod:`merbench.cache`)."""
+:mod:`merbench.cache`), and list or prune the corrupted media sets (:mod:`merbench.corrupt.pipeline`)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def _stores(target: str | None):
 
 @click.group()
 def cache() -> None:
-    """The HDF5 feature cache under $MERBENCH_CACHE/features/<encoder>/<key16>.h5."""
+    """The HDF5 feature cache under $MERBENCH_CACHE/features/<encoder>/<key16>.h5, and the corrupted
+    media sets under $MERBENCH_CACHE/corrupted/ (`corrupted`)."""
 
 
 @cache.command("ls")
@@ -109,6 +110,45 @@ def rm(target, yes):
             shutil.rmtree(store.parts_dir)
         store.path.with_name(store.path.name + ".lock").unlink(missing_ok=True)
     click.echo(f"removed {len(stores)} cache entries")
+
+
+@cache.command()
+@click.option("--rm-stale", is_flag=True, help="Remove the stale sets (see below).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def corrupted(rm_stale, yes, as_json):
+    """List the corrupted sets under $MERBENCH_CACHE/corrupted/ (MER-NOISE's media).
+
+    A set is stale when its folder is not at the key this version gives it: made under an earlier
+    keying (or named by hand), so no run of this version reads it. Its features stay in the feature
+    cache until removed with `merbench cache rm`."""
+    import shutil
+
+    from rich.table import Table
+
+    from merbench.cli.console import console_for_tables
+    from merbench.corrupt.pipeline import cached_sets, corrupted_root
+
+    sets = cached_sets()
+    if as_json and not rm_stale:
+        click.echo(json.dumps(sets, indent=1))
+        return
+    if not rm_stale:
+        table = Table(title=f"corrupted sets in {corrupted_root()}")
+        for column in ("folder", "split", "clips", "finished", "dataset", "stale", "MB"):
+            table.add_column(column, no_wrap=column == "folder")
+        for info in sets:
+            table.add_row(info["name"], str(info["split"]), str(info["clips"]), str(info["finished"]),
+                          (info["manifest"] or "")[:12], "yes" if info["stale"] else "", f"{info['bytes'] / 1e6:.1f}")
+        console_for_tables().print(table)
+        return
+    stale = [info for info in sets if info["stale"]]
+    if stale and not yes:
+        click.confirm(f"remove {len(stale)} stale corrupted sets ({', '.join(i['name'] for i in stale)}, "
+                      f"{sum(i['bytes'] for i in stale) / 1e6:.1f} MB)?", abort=True)
+    for info in stale:
+        shutil.rmtree(info["path"])
+    click.echo(f"removed {len(stale)} stale corrupted sets")
 
 
 @cache.command("import")

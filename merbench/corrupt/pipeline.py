@@ -44,13 +44,44 @@ def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def default_out(dataset: Dataset, split: str, steps: Iterable[Any], seed: int) -> Path:
-    """Where a corrupted split lives when the caller names no folder: keyed by source, steps and seed."""
+def _folder_name(manifest_hash: str, split: str, corruption: dict) -> str:
+    """``<split>-<key16>``: the key digests the source's manifest, the split and the corruption's identity."""
+    key = hashlib.sha256(_canonical([manifest_hash, split, corruption_identity(corruption)]).encode()).hexdigest()
+    return f"{split}-{key[:16]}"
+
+
+def corrupted_root() -> Path:
     from merbench.paths import cache_root
 
-    corruption = corruption_identity({"steps": describe_steps(build_steps(steps)), "seed": int(seed)})
-    key = hashlib.sha256(_canonical([dataset.manifest_hash(), split, corruption]).encode()).hexdigest()
-    return cache_root() / "corrupted" / f"{split}-{key[:16]}"
+    return cache_root() / "corrupted"
+
+
+def default_out(dataset: Dataset, split: str, steps: Iterable[Any], seed: int) -> Path:
+    """Where a corrupted split lives when the caller names no folder: keyed by source, steps and seed."""
+    corruption = {"steps": describe_steps(build_steps(steps)), "seed": int(seed)}
+    return corrupted_root() / _folder_name(dataset.manifest_hash(), split, corruption)
+
+
+def cached_sets(root: Path | None = None) -> list[dict[str, Any]]:
+    """The corrupted sets under ``root`` (default: the cache's): folder, split, clips asked and finished,
+    bytes, the source's manifest hash, and ``stale``: its folder name is not the key this version gives
+    its header (it was made under an earlier keying, e.g. one that digested the noise bank's folder path,
+    so nothing made by this version reads it). A folder without a readable header is listed as stale."""
+    root = corrupted_root() if root is None else Path(root)
+    out = []
+    for folder in sorted(p for p in root.glob("*") if p.is_dir()) if root.is_dir() else []:
+        entry: dict[str, Any] = {"path": str(folder), "name": folder.name,
+                                 "bytes": sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())}
+        try:
+            header = json.loads((folder / HEADER_FILE).read_text())
+            source = header["source"]
+            entry.update(split=source["split"], manifest=source["manifest_hash"], clips=len(header["samples"]),
+                         finished=sum(1 for _ in (folder / "log").glob("*.json")),
+                         stale=folder.name != _folder_name(source["manifest_hash"], source["split"], header["corruption"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            entry.update(split=None, manifest=None, clips=None, finished=None, stale=True)
+        out.append(entry)
+    return out
 
 
 # -- one clip (runs in a worker process) ------------------------------------------------------------

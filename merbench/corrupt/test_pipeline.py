@@ -99,6 +99,38 @@ def test_a_noise_bank_read_from_another_folder_keys_the_same_clips_and_features(
     assert header["corruption"]["steps"][0]["params"]["bank"] == str(there), "the header says where it was read from"
 
 
+def test_sets_left_by_an_earlier_keying_are_listed_stale_and_only_they_are_removed(clean, tmp_path, monkeypatch):
+    import hashlib
+    import shutil
+
+    from click.testing import CliRunner
+
+    from merbench.cli.main import cli
+    from merbench.corrupt.pipeline import _canonical, cached_sets
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    steps = [("speech-noise", {"bank": str(clean.root / "bank"), "snr": [5, 10]}), ("blur", {"r": [1, 2]})]
+    current = corrupt_dataset(clean, "noise", steps, seed=1, out=None, workers=1, progress=False).root
+    header = json.loads((current / "corruption.json").read_text())
+    # the folder an earlier version made for the same set: its key digested the noise bank's path too
+    old_key = hashlib.sha256(_canonical([clean.manifest_hash(), "noise", header["corruption"]]).encode()).hexdigest()
+    old = current.parent / f"noise-{old_key[:16]}"
+    shutil.copytree(current, old)
+    (current.parent / "noise-half-written").mkdir()  # no header: not a set this version can read
+
+    sets = {s["name"]: s for s in cached_sets()}
+    assert {name: s["stale"] for name, s in sets.items()} == {current.name: False, old.name: True,
+                                                              "noise-half-written": True}
+    assert sets[current.name]["clips"] == sets[current.name]["finished"] == len(clean.splits()["noise"])
+    listed = CliRunner().invoke(cli, ["cache", "corrupted"])
+    assert listed.exit_code == 0 and current.name in listed.output and old.name in listed.output
+    removed = CliRunner().invoke(cli, ["cache", "corrupted", "--rm-stale", "--yes"])
+    assert removed.exit_code == 0 and "removed 2 stale corrupted sets" in removed.output
+    assert sorted(p.name for p in current.parent.iterdir()) == [current.name]
+    again = corrupt_dataset(clean, "noise", steps, seed=1, out=None, workers=1, progress=False)
+    assert json.loads((again.root / "corruption-log.json").read_text())["reused"] == len(clean.splits()["noise"])
+
+
 def test_bad_clip_is_named_and_finished_clips_are_kept(clean_root, tmp_path):
     broken = FolderDataset(clean_root, [f"clip_{i}" for i in range(4)], broken={"clip_2"})
     out = tmp_path / "out"
