@@ -68,8 +68,10 @@ def cached_sets(root: Path | None = None) -> list[dict[str, Any]]:
     its header (it was made under an earlier keying, e.g. one that digested the noise bank's folder path,
     so nothing made by this version reads it). A folder without a readable header is listed as stale."""
     root = corrupted_root() if root is None else Path(root)
+    if not root.is_dir():
+        return []
     out = []
-    for folder in sorted(p for p in root.glob("*") if p.is_dir()) if root.is_dir() else []:
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         entry: dict[str, Any] = {"path": str(folder), "name": folder.name,
                                  "bytes": sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())}
         try:
