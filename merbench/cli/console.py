@@ -22,8 +22,9 @@ def setup_logging(debug: bool = False) -> None:
     from rich.logging import RichHandler
 
     DEBUG["on"] = debug
-    if not debug:  # the hub's and transformers' own progress bars ("Loading weights") stay out of merbench's output
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if not debug:  # third-party progress bars stay out of merbench's output, which has its own progress layer:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # the hub's and transformers' ("Loading weights")
+        os.environ.setdefault("TQDM_DISABLE", "1")  # plain tqdm bars, e.g. transformers' GGUF dequantisation
     logger = logging.getLogger("merbench")
     if not any(isinstance(h, RichHandler) for h in logger.handlers):
         handler = RichHandler(console=Console(stderr=True), show_path=False, markup=False, rich_tracebacks=debug)
