@@ -113,7 +113,7 @@ class TrackPreparation:
 class TrackContext:
     """What a track's ``evaluate`` hook receives: the run so far, after every row was trained.
 
-    ``rows`` are the runner's rows (each with ``key``, ``kind``, ``modalities``, ``encoders``, the
+    ``rows`` are the runner's trained rows, in training order (each with ``key``, ``kind``, ``modalities``, ``encoders``, the
     per-seed cross-validation results ``supervised`` and the scores so far), ``split_features`` the
     features of every split by name, ``train_names`` the rows of the train split in table order.
     ``probabilities(row)`` gives, per seed, ``name -> class probabilities`` (over

@@ -120,3 +120,27 @@ def test_prepare_generates_ahead_and_evaluate_reads_the_cache_with_the_same_pred
     record = json.loads((tmp_path / "runs" / "ov-tiny-random-lm-offline.json").read_text())
     assert record["extra"]["prepared"] == prepared
     assert prepare_track(TrackPreparation(track, {"track_params": {"ov": {"describer": None}}}, tiny_dataset)) is None
+
+
+@pytest.mark.slow
+def test_the_ov_track_alone_takes_its_classifier_baseline_from_the_rows_trained_for_it(tiny_demo, tmp_path, monkeypatch):
+    """With no track that scores rows, the trained row has no scores; the OV track still reads its models."""
+    from merbench.runner.run import run
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    config = {"dataset": str(tiny_demo), "tracks": ["ov"], "encoders": {"audio": ["egemaps"]}, "combinations": [],
+              "unimodal": True, "trials": 1, "epochs": 2, "seeds": [0], "out": str(tmp_path / "out"),
+              "track_params": {"ov": {"describer": None}}}
+    result = run(config, progress=False)
+    models = {row["model"]: row for row in result.outcomes["ov"].rows}
+    assert set(models) == {"Empty", "Random", "Classifier top classes"}
+    assert models["Classifier top classes"]["A"] and not models["Classifier top classes"]["L"]
+    # with a combination the last row is the combination, and the feature rows nothing scores are not trained
+    both = {**config, "encoders": {"audio": ["egemaps"], "text": ["minilm-l6-v2"]},
+            "combinations": [["audio", "text"]], "out": str(tmp_path / "out2")}
+    result = run(both, progress=False)
+    classifier = [row for row in result.outcomes["ov"].rows if row["model"] == "Classifier top classes"]
+    assert classifier and all(row["A"] and row["L"] and not row["V"] for row in classifier)
+    # no row to train at all: the baselines that need none are still scored
+    result = run({**config, "unimodal": False, "out": str(tmp_path / "out3")}, progress=False)
+    assert {row["model"] for row in result.outcomes["ov"].rows} == {"Empty", "Random"}

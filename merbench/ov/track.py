@@ -8,6 +8,7 @@ Every generation goes through the SQLite cache, so a re-run costs only the model
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from merbench.ov.labels import parse_labels
 from merbench.ov.prompts import PROMPT_VERSION, describe_prompt, extract_prompt
 from merbench.ov.scoring import score_openset
 from merbench.util.stats import summarize
+
+log = logging.getLogger(__name__)
 
 METRICS = ("ov-avg", "ov-accuracy", "ov-recall")
 
@@ -315,12 +318,18 @@ def evaluate_track(context: Any) -> Any:
     from merbench.contracts.track import TrackOutcome
 
     params, split = _params_and_split(context)
-    source = context.rows[-1]
-    names = list(context.dataset.splits()[split])
-    by_seed = context.probabilities(source)
-    classifier = {seed: {n: probs[n] for n in names if n in probs} for seed, probs in by_seed.items()}
+    classifier, inputs = None, ()
+    if context.rows:
+        source = context.rows[-1]
+        names = list(context.dataset.splits()[split])
+        by_seed = context.probabilities(source)
+        classifier = {seed: {n: probs[n] for n in names if n in probs} for seed, probs in by_seed.items()}
+        inputs = tuple(source.modalities)
+    else:
+        log.warning("%s: no row was trained, so the table has no classifier baseline (train one: a modality "
+                    "combination, or the features alone with --unimodal)", context.track.name)
     rows = run_ov_track(context.dataset, describer=params.get("describer"), seeds=context.config["seeds"],
-                        classifier_probs=classifier, classifier_inputs=tuple(source.modalities), split=split,
+                        classifier_probs=classifier, classifier_inputs=inputs, split=split,
                         out=context.out / context.track.name, limit=params.get("limit"), progress=context.progress,
                         prepared=context.prepared)
     return TrackOutcome(records=[Path(r["record"]) for r in rows if r.get("record")], table=format_table(rows), rows=rows)

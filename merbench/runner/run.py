@@ -195,8 +195,9 @@ def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, execut
     progress_of = RowProgress(out, resolved, trainer, store, last_row_trained=any(t.evaluate for t in tracks),
                               feature_rows_trained=bool(config["topn"]))
     with progress_of.interrupts():
+        combinations = [r for r in rows if r.kind == "combination"]
         for row in feature_rows if config["unimodal"] or config["topn"] else ():  # top-N ranks the features alone
-            progress_of.run(row)
+            progress_of.run(row, last=not combinations and row is feature_rows[-1])
         ranking = None
         if config["topn"]:
             group = next(iter(groups.values()))
@@ -209,6 +210,7 @@ def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, execut
             progress_of.run(row, last=row is combinations[-1])
     records = progress_of.records
     notes += progress_of.notes
+    trained = [r for r in rows if r.cv]  # what evaluate hooks read: with only such tracks no row has scores
     rows = [r for r in rows if r.scores] if config["unimodal"] else [r for r in rows if r.kind == "combination"]
     timings["training"] = time.perf_counter() - t
 
@@ -219,7 +221,7 @@ def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, execut
             continue
         t = time.perf_counter()
         prepared = preparations.result(track)
-        context = TrackContext(track, config, dataset, rows, split_features, out,
+        context = TrackContext(track, config, dataset, trained, split_features, out,
                                lambda row, _track=track: trainer.probabilities(row, _track), progress, prepared)
         outcomes[track.name] = track.load_evaluate()(context)
         progress_of.keep(outcomes[track.name].records)
@@ -251,6 +253,8 @@ class RowProgress:
         from merbench.runner.records import finished_scores, write_row_records
 
         must_train = (self.last_row_trained and last) or (self.feature_rows_trained and row.kind == "feature")
+        if not must_train and not self.trainer.scored_for(row):
+            return  # no track scores it and nothing reads its models (the run has only evaluate-hook tracks)
         finished = None if must_train else finished_scores(row, self.trainer, self.resolved, self.out)
         if finished is not None:
             row.scores, paths = finished
