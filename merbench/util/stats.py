@@ -19,10 +19,13 @@ def summarize(values: Iterable[float]) -> dict[str, float]:
 
 def mean_std(values: Iterable[float], *, percent: bool = True, sep: str = "±") -> str:
     """``"61.37±1.50"``: mean and std of ``values`` (×100 with two decimals when ``percent``, else four
-    decimals, as the papers print an MSE); ``"-"`` for none."""
+    decimals, as the papers print an MSE); the value alone for one seed, whose spread is unknown
+    (not zero); ``"-"`` for none."""
     vals = [float(v) * (100.0 if percent else 1.0) for v in values]
     if not vals:
         return "-"
     s = summarize(vals)
     digits = 2 if percent else 4
+    if s["n"] == 1:
+        return f"{s['mean']:.{digits}f}"
     return f"{s['mean']:.{digits}f}{sep}{s['std']:.{digits}f}"
