@@ -76,7 +76,7 @@ class ComponentSpec:
 
     Attributes:
         kind: one of :data:`KINDS`.
-        name: the name users type (``--encoder hubert-large``); unique per kind.
+        name: the name users type (``--encoder chinese-hubert-large``); unique per kind.
         factory: ``"package.module:attr"``; ``attr`` is a class or a callable that builds the
             component from keyword parameters.
         summary: one line for ``merbench plugins list``.

@@ -32,7 +32,7 @@ def encoder_groups(names: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--encoder", "encoders", multiple=True,
               help="Encoder name (repeatable; modality from its card), or MODALITY=NAME, e.g. audio=import:eGeMAPS_UTT.")
 @click.option("--encoder-param", "encoder_param", multiple=True,
-              help="NAME:key=value for one encoder's factory (repeatable), e.g. hubert-large:checkpoint=/models/hubert.")
+              help="NAME:key=value for one encoder's factory (repeatable), e.g. chinese-hubert-large:checkpoint=/models/chinese-hubert-large.")
 @click.option("--fusion", help="Fusion name (merbench plugins list --kind fusion).")
 @click.option("--track", "tracks", multiple=True, help="Registered track (repeatable; default: the protocol's tracks).")
 @click.option("--trials", type=int, help="Random-search trials per seed (papers: 50).")

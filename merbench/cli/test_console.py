@@ -16,9 +16,10 @@ def clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setitem(DEBUG, "on", DEBUG["on"])  # setup_logging sets it; the next tests get it back
     logger = logging.getLogger("merbench")
-    level = logger.level
+    level, propagate = logger.level, logger.propagate
     yield
     logger.setLevel(level)
+    logger.propagate = propagate
 
 
 def test_third_party_progress_bars_are_off_unless_debugging(clean_env):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
 import json
 import logging
 import time
@@ -148,6 +149,7 @@ def _run_in(out: Path, store: Store, layers: list, where: Mapping[str, Any], pro
         resolved = resolve([*layers, ("plugins (merbench_configure)", changed)], dataset_protocol=dataset.protocol,
                            dataset_defaults=dataset.run_defaults, dataset_name=f"dataset {dataset.name}")
     config = resolved.config
+    check_encoder_params(config)
     resolved.departures += pooling_departures(config)
     explicit = any("tracks" in layer for _, layer in layers)
     tracks, notes = select_tracks(config, dataset, explicit=explicit)
@@ -419,6 +421,23 @@ def encoder_params(config: Mapping[str, Any], encoder: str) -> dict[str, Any]:
         if pooling in plugins.get("encoder", encoder).card.poolings:
             params["pooling"] = pooling
     return {**params, **config["encoder_params"].get(encoder, {})}
+
+
+def check_encoder_params(config: Mapping[str, Any]) -> None:
+    """``encoder_params`` for a name that is no encoder at all (a typo) fail the run, instead of
+    being silently ignored; those for a registered encoder this run does not use (a suite's shared
+    parameters, say) are only named in a warning."""
+    used = [e for names in config["encoders"].values() for e in names]
+    known = plugins.get_registry().names("encoder")
+    for name in config["encoder_params"]:
+        if name in used:
+            continue
+        if name not in known:
+            close = difflib.get_close_matches(name, used + known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise RunError(f"encoder_params names {name!r}, which is neither an encoder of this run "
+                           f"({', '.join(used)}) nor a registered encoder{hint}")
+        log.warning("encoder_params for %s are unused: it is not an encoder of this run (%s)", name, ", ".join(used))
 
 
 def pooling_departures(config: Mapping[str, Any]) -> list[dict[str, Any]]:

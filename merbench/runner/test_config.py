@@ -107,6 +107,24 @@ def test_encoder_params_reach_the_encoder_and_the_protocol_pooling_only_where_of
     assert [d["field"] for d in pooling_departures(config)] == ["pooling (minilm-l6-v2)"]
 
 
+def test_encoder_params_for_no_encoder_fail_and_for_an_unused_one_warn(caplog, monkeypatch):
+    import logging
+
+    from merbench.runner.run import RunError, check_encoder_params
+
+    monkeypatch.setattr(logging.getLogger("merbench"), "propagate", True)  # the CLI's setup_logging turns it off
+
+    config = build_config({"encoders": {"audio": ["egemaps"]}, "encoder_params": {"egemap": {"feature_set": "IS09"}}})
+    with pytest.raises(RunError, match="names 'egemap', which is neither an encoder of this run \\(egemaps\\) nor a "
+                                       "registered encoder; did you mean 'egemaps'\\?"):
+        check_encoder_params(config)
+    shared = build_config({"encoders": {"audio": ["egemaps"]},
+                           "encoder_params": {"egemaps": {"feature_set": "IS09"}, "chinese-hubert-large": {"checkpoint": "/m"}}})
+    with caplog.at_level("WARNING", logger="merbench.run"):
+        check_encoder_params(shared)
+    assert "encoder_params for chinese-hubert-large are unused" in caplog.text
+
+
 def test_encoder_param_flag_groups_pairs_by_encoder():
     from click.testing import CliRunner
 
