@@ -8,7 +8,9 @@ typed card (:mod:`merbench.contracts.cards`), validated when the spec is made.
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import inspect
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -42,6 +44,10 @@ FACTORY_PATTERN = re.compile(rf"^{_DOTTED}:{_DOTTED}$")
 
 class SpecError(ValueError):
     """A spec that cannot be registered: unknown kind, malformed factory string, or a card that does not fit."""
+
+
+class ParamError(ValueError):
+    """A component was given a parameter its factory does not take."""
 
 
 class FactoryError(ImportError):
@@ -137,9 +143,29 @@ class ComponentSpec:
     def create(self, **params: Any) -> Any:
         """Build the component with ``defaults`` overridden by ``params``; check it against its contract
         class and card (:class:`ContractError`)."""
-        component = self.load()(**{**thaw(self.defaults), **params})
+        factory = self.load()
+        kwargs = {**thaw(self.defaults), **params}
+        self._check_params(factory, kwargs)
+        component = factory(**kwargs)
         self.check_component(component, overridden=params)
         return component
+
+    def _check_params(self, factory: Callable[..., Any], kwargs: Mapping[str, Any]) -> None:
+        """A parameter the factory's signature lacks is a :class:`ParamError` naming the ones it takes,
+        instead of the factory's TypeError traceback (factories taking ``**kwargs`` take anything)."""
+        try:
+            accepted = inspect.signature(factory).parameters.values()
+        except (TypeError, ValueError):  # no signature to read (a builtin): the factory itself decides
+            return
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted):
+            return
+        names = [p.name for p in accepted if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+        for key in kwargs:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ParamError(f"{self._label()}: unknown parameter {key!r}{hint}; it takes "
+                                 f"{', '.join(names) or 'no parameters'}")
 
     def check_component(self, component: Any, overridden: Iterable[str] = ()) -> None:
         """Raise :class:`ContractError` unless ``component`` is an instance of its kind's contract class

@@ -20,7 +20,7 @@ from merbench import hookspecs, plugins
 from merbench.contracts import cards
 from merbench.hookspecs import hookimpl
 from merbench.plugins import HOOK_NAMES, PluginError, PluginManager, UnknownComponentError
-from merbench.specs import KINDS, ComponentSpec, ContractError, FactoryError, SpecError
+from merbench.specs import KINDS, ComponentSpec, ContractError, FactoryError, ParamError, SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -336,6 +336,15 @@ def test_create_names_a_factory_that_does_not_import():
                          distribution="d 1")
     with pytest.raises(FactoryError, match=r"metric 'gone' from d 1: cannot import its factory .*NoSuchMetric"):
         spec.create()
+
+
+def test_create_names_a_parameter_the_factory_does_not_take_and_those_it_does():
+    spec = plugins.get("encoder", "egemaps")
+    with pytest.raises(ParamError, match=r"encoder 'egemaps' from merbench \(built-in\): unknown parameter "
+                                         r"'feature_sett' \(did you mean 'feature_set'\?\); it takes feature_set, "
+                                         r"feature_level, threads$"):
+        spec.create(feature_sett="IS09")
+    assert spec.create(feature_set="IS09").feature_set == "IS09"
 
 
 # -- one test per hook (the meta-tests below insist) -------------------------------------------

@@ -69,7 +69,7 @@ def _open(spec: str | Path, reader: str | None, **options) -> Dataset:
         parts = text.split(":")
         size = parts[1] if len(parts) > 1 and parts[1] else DEMO_DEFAULT_SIZE
         seed = int(parts[2]) if len(parts) > 2 else 0
-        root = generate(demo_path(size, seed), size=size, seed=seed, progress=True)
+        root = generate(demo_path(size, seed), size=size, seed=seed, progress=True, replace_older=True)
         return plugins.create("dataset", "demo", root=root, **options)
     reader = reader or detect_layout(spec)
     _drop_unsupported_allow_pickle(reader, options)

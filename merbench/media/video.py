@@ -81,7 +81,10 @@ def write_video(path: str | Path, frames_rgb: np.ndarray, fps: float, audio: np.
                 sample_rate: int = 16000) -> Path:
     """Write an mp4 with H.264 video (yuv420p) and, when ``audio`` is given, AAC mono audio.
 
-    Encoding is single-threaded with fixed settings so the same input gives the same bytes.
+    Encoding is single-threaded with fixed settings so the same input gives the same bytes. x264's
+    macroblock-tree rate control is off: with it, single-threaded ``veryfast`` encodes of the same
+    frames on a loaded 2-core machine came out different 0.3-2% of the time in some hours, and never
+    without it (``benchmarks/video_determinism.py``).
     """
     import av
 
@@ -99,7 +102,7 @@ def write_video(path: str | Path, frames_rgb: np.ndarray, fps: float, audio: np.
     with av.open(str(p), mode="w", format="mp4") as container:
         vstream = container.add_stream("libx264", rate=rate)
         vstream.width, vstream.height, vstream.pix_fmt = width, height, "yuv420p"
-        vstream.options = {"preset": "veryfast", "crf": "23", "threads": "1"}
+        vstream.options = {"preset": "veryfast", "crf": "23", "threads": "1", "x264-params": "mbtree=0"}
         astream = None
         if audio is not None:
             astream = container.add_stream("aac", rate=sample_rate, layout="mono")

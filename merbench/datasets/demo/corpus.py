@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -36,8 +37,11 @@ from merbench.datasets.demo import face as facegen
 from merbench.datasets.demo import script, speech
 from merbench.datasets.processed import LABELS_CSV, write_label_csv
 
+log = logging.getLogger(__name__)
+
 #: Bump when the generator's output changes, so caches keyed on the manifest never mix versions.
-GENERATOR_VERSION = "4"
+#: 5: mp4s written without x264's macroblock-tree rate control (merbench.media.write_video).
+GENERATOR_VERSION = "5"
 SAMPLE_RATE = 16000
 FPS = 10
 FRAME_SIZE = 128
@@ -229,25 +233,32 @@ def _render_job(job: tuple) -> dict[str, str]:
 
 # -- writing the corpus ----------------------------------------------------------------------------
 def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | None = None,
-             progress: bool = False) -> Path:
+             progress: bool = False, replace_older: bool = False) -> Path:
     """Generate the demo corpus into ``out`` (if it is not already complete) and return ``out``.
 
     Work goes to ``<out>.partial`` and is renamed when complete; re-running after an interruption
-    keeps the clips already written.
+    keeps the clips already written. ``out`` holding another corpus is an error, except, with
+    ``replace_older`` (the corpora merbench keeps in its cache), one of the same size and seed made
+    by an earlier generator version: it is regenerated and replaced.
     """
     out = Path(out).expanduser()
     marker = out / "demo.json"
     if marker.is_file():
         info = json.loads(marker.read_text())
-        if info.get("size") == size and info.get("seed") == seed and info.get("version") == GENERATOR_VERSION:
+        same = info.get("size") == size and info.get("seed") == seed
+        if same and info.get("version") == GENERATOR_VERSION:
             if not (out / "processed" / LABELS_CSV).is_file():  # a corpus written before the pickle-free copy existed
                 write_label_csv(_label_corpora(plan(size, seed)), out / "processed" / LABELS_CSV)
             return out
-        raise FileExistsError(f"{out}: holds a different demo corpus ({info.get('size')}, seed {info.get('seed')}, "
-                              f"version {info.get('version')}); choose another --out or delete it")
+        if not (same and replace_older):
+            raise FileExistsError(f"{out}: holds a different demo corpus ({info.get('size')}, seed {info.get('seed')}, "
+                                  f"version {info.get('version')}); choose another --out or delete it")
+        log.info("%s: made by demo generator version %s; generating version %s in its place",
+                 out, info.get("version"), GENERATOR_VERSION)
     speech.require_espeak()
     corpus = plan(size, seed)
     work = out.with_name(out.name + ".partial")
+    _resumable(work, dict(size=size, seed=seed, version=GENERATOR_VERSION))
     processed, raw, extras = work / "processed", work / "raw", work / "extras"
     jobs: list[tuple] = []
     for i, noise_seed in enumerate(corpus["noise_seeds"]):  # the longest jobs first
@@ -262,6 +273,7 @@ def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | 
     _link_raw_videos(corpus, processed, raw)
     from merbench.util.env import media_tools
 
+    (work / "generating.json").unlink()  # not part of the corpus: every clip is written now
     # no wall time in here: demo.json is part of the corpus and is byte-identical for a seed
     info = dict(size=size, seed=seed, version=GENERATOR_VERSION, fps=FPS, frame_size=FRAME_SIZE, face_every=FACE_EVERY,
                 splits=corpus["splits"], media_sha256=media_digest(work, known), tools=media_tools())
@@ -270,6 +282,16 @@ def generate(out: str | Path, size: str = "tiny", seed: int = 0, workers: int | 
         shutil.rmtree(out)
     os.replace(work, out)
     return out
+
+
+def _resumable(work: Path, wanted: dict) -> None:
+    """Keep the clips of an interrupted generation in ``work`` only if it was generating this corpus
+    (size, seed, generator version: ``generating.json``); otherwise start ``work`` afresh."""
+    marker = work / "generating.json"
+    if work.exists() and not (marker.is_file() and json.loads(marker.read_text()) == wanted):
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(wanted))
 
 
 def media_digest(root: str | Path, known: Mapping[str, str] | None = None) -> str:

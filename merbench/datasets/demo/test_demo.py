@@ -137,3 +137,33 @@ def test_a_regeneration_is_byte_identical_file_by_file(tiny_demo, tmp_path):
     info = json.loads((tiny_demo / "demo.json").read_text())
     assert "seconds" not in info and info["media_sha256"] == corpus.media_digest(tiny_demo)
     assert info["tools"]["espeak-ng"] and info["tools"]["ffmpeg"]["libavcodec"]
+
+
+def test_a_cached_corpus_of_an_older_generator_is_regenerated_and_a_stale_partial_is_not_resumed(tiny_demo, tmp_path):
+    """``replace_older`` (merbench's own cache) regenerates an older version in place; clips left in
+    ``<out>.partial`` by an interrupted run of another version are not mixed into the new corpus."""
+    import hashlib
+    import json
+    import shutil
+
+    import pytest
+
+    old = tmp_path / "tiny-seed0"
+    shutil.copytree(tiny_demo, old)
+    info = json.loads((old / "demo.json").read_text())
+    (old / "demo.json").write_text(json.dumps({**info, "version": "4"}))
+    name = json.loads((tiny_demo / "demo.json").read_text())["splits"]["trainval"][0]
+    stale = tmp_path / "tiny-seed0.partial" / "processed" / "video" / f"{name}.mp4"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"an earlier version's clip")
+    with pytest.raises(FileExistsError, match="version 4"):
+        corpus.generate(old, size="tiny", seed=0)
+    assert corpus.generate(old, size="tiny", seed=0, replace_older=True, workers=1) == old
+
+    def hashes(root):
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert hashes(old) == hashes(tiny_demo)
+    assert json.loads((old / "demo.json").read_text())["version"] == corpus.GENERATOR_VERSION
+    assert not (tmp_path / "tiny-seed0.partial").exists()
