@@ -35,6 +35,7 @@ import pluggy
 
 from merbench import hookspecs
 from merbench.specs import KINDS, ComponentSpec, SpecError
+from merbench.util.names import did_you_mean
 
 ENTRY_POINT_GROUP = "merbench"
 BUILTIN_DISTRIBUTION = "merbench (built-in)"
@@ -152,11 +153,6 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 class PluginManager:
     """Loads plugins and collects their component specs into a :class:`Registry`."""
 
@@ -215,7 +211,7 @@ class PluginManager:
         for name in sorted(allow - installed):  # a typo in the allow-list would otherwise silently load nothing
             self._fail(name, "MERBENCH_PLUGINS",
                        f"MERBENCH_PLUGINS names {name!r}, but no installed plugin has that entry point or distribution "
-                       f"name{_did_you_mean(name, installed)}; installed: {', '.join(sorted(installed)) or 'none'}")
+                       f"name{did_you_mean(name, installed)}; installed: {', '.join(sorted(installed)) or 'none'}")
 
     def _register(self, plugin: object, name: str, distribution: str, *, builtin: bool) -> bool:
         """``pm.register`` plus the checks pluggy leaves to the host; a plugin failing one is unregistered."""
@@ -251,7 +247,7 @@ class PluginManager:
             extra = [a for a in impl.argnames if a not in allowed]
             if extra:
                 return (f"{hook_name}({', '.join(impl.argnames)}): argument {extra[0]!r} is not in the hook spec "
-                        f"{hook_name}({', '.join(spec.argnames)}){_did_you_mean(extra[0], spec.argnames)}")
+                        f"{hook_name}({', '.join(spec.argnames)}){did_you_mean(extra[0], spec.argnames)}")
         return None
 
     def _undecorated_hook(self, plugin: object) -> str | None:
@@ -269,7 +265,7 @@ class PluginManager:
             if caller.has_spec():
                 continue
             if any(impl.plugin is plugin and not impl.optionalhook for impl in caller.get_hookimpls()):
-                return f"unknown hook {caller.name!r}{_did_you_mean(caller.name, HOOK_NAMES)}: merbench.hookspecs declares no such hook"
+                return f"unknown hook {caller.name!r}{did_you_mean(caller.name, HOOK_NAMES)}: merbench.hookspecs declares no such hook"
         return None
 
     def _reject(self, plugin: str, distribution: str, error: str, builtin: bool) -> None:

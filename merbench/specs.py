@@ -8,7 +8,6 @@ typed card (:mod:`merbench.contracts.cards`), validated when the spec is made.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import inspect
 import re
@@ -18,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from merbench.contracts import CONTRACTS
 from merbench.contracts.cards import CARD_TYPES, Card, CardError, mirror_mismatches
+from merbench.util.names import did_you_mean
 
 #: Every kind of component a plugin may register, with the hook that declares it.
 KINDS: Mapping[str, str] = MappingProxyType(
@@ -162,9 +162,7 @@ class ComponentSpec:
         names = [p.name for p in accepted if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
         for key in kwargs:
             if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ParamError(f"{self._label()}: unknown parameter {key!r}{hint}; it takes "
+                raise ParamError(f"{self._label()}: unknown parameter {key!r}{did_you_mean(key, names)}; it takes "
                                  f"{', '.join(names) or 'no parameters'}")
 
     def check_component(self, component: Any, overridden: Iterable[str] = ()) -> None:

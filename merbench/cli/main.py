@@ -43,12 +43,11 @@ class PluginCommandGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
-            import difflib
+            from merbench.util.names import closest
 
-            names = self.list_commands(ctx)
-            close = difflib.get_close_matches(args[0], names, n=1) if args else []
-            if close:
-                raise click.UsageError(f"{exc.message} Did you mean {close[0]!r}?", ctx) from None
+            match = closest(args[0], self.list_commands(ctx)) if args else None
+            if match:
+                raise click.UsageError(f"{exc.message} Did you mean {match!r}?", ctx) from None
             raise
 
 

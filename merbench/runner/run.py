@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import difflib
 import json
 import logging
 import time
@@ -36,6 +35,7 @@ from merbench.runner.features import FeatureSet, SplitFeatures, build_table, loa
 from merbench.training.protocol import CVResult, TrainConfig, cross_validate, cross_validate_many
 from merbench.training.search import SPACES, sample_trials
 from merbench.training.topn import rank_features, top_n
+from merbench.util.names import closest
 
 if TYPE_CHECKING:
     from merbench.results.store import Store
@@ -433,8 +433,8 @@ def check_encoder_params(config: Mapping[str, Any]) -> None:
         if name in used:
             continue
         if name not in known:
-            close = difflib.get_close_matches(name, used + known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            match = closest(name, used + known)
+            hint = f"; did you mean {match!r}?" if match else ""
             raise RunError(f"encoder_params names {name!r}, which is neither an encoder of this run "
                            f"({', '.join(used)}) nor a registered encoder{hint}")
         log.warning("encoder_params for %s are unused: it is not an encoder of this run (%s)", name, ", ".join(used))

@@ -21,14 +21,14 @@ def _one_line(text: str) -> str:
 
 def _did_you_mean(error: Any) -> str:
     """For an unexpected field: " (did you mean 'epochs'?)" when a declared field is close to it."""
-    import difflib
+    from merbench.util.names import did_you_mean
 
     if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
         return ""
     known = list((error.schema or {}).get("properties", {}))
     for key in error.instance:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            if close:
-                return f" (did you mean {close[0]!r}?)"
+            hint = did_you_mean(key, known)
+            if hint:
+                return hint
     return ""
