@@ -97,17 +97,28 @@ def _frozen_specs(specs: Mapping[str, Mapping[str, ComponentSpec]] | None) -> Ma
 
 @dataclass(frozen=True)
 class Registry:
-    """All registered components, by kind then name. Frozen: built once by the manager's :meth:`~PluginManager.load`."""
+    """All registered components, by kind then name. Frozen: built once by the manager's :meth:`~PluginManager.load`.
+
+    A card's ``aliases`` (encoder cards have them) are other names :meth:`get` accepts, matched
+    case-insensitively; :meth:`canonical` turns one into the registered name. An alias that is
+    another component's name, or that a second component claims too, is ignored and listed in
+    ``shadowed`` (``merbench plugins doctor``).
+    """
 
     specs: Mapping[str, Mapping[str, ComponentSpec]] = field(default_factory=lambda: _frozen_specs(None))
     plugins: tuple[LoadedPlugin, ...] = ()
     failures: tuple[PluginFailure, ...] = ()
     shadowed: tuple[str, ...] = ()
+    #: kind -> casefolded alias -> registered name
+    aliases: Mapping[str, Mapping[str, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "specs", _frozen_specs(self.specs))
         for name in ("plugins", "failures", "shadowed"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        aliases, ignored = _alias_map(self.specs)
+        object.__setattr__(self, "aliases", aliases)
+        object.__setattr__(self, "shadowed", self.shadowed + tuple(ignored))
 
     def names(self, kind: str) -> list[str]:
         return sorted(self._kind(kind))
@@ -116,14 +127,21 @@ class Registry:
         kinds = [kind] if kind else list(KINDS)
         return [self.specs[k][n] for k in kinds for n in sorted(self._kind(k))]
 
-    def get(self, kind: str, name: str) -> ComponentSpec:
+    def canonical(self, kind: str, name: str) -> str:
+        """The registered name ``name`` stands for: itself, or the component it is an alias of."""
         specs = self._kind(kind)
         if name in specs:
-            return specs[name]
-        close = difflib.get_close_matches(name, list(specs), n=3, cutoff=0.5)
+            return name
+        target = self.aliases[kind].get(name.casefold())
+        if target is not None:
+            return target
+        close = difflib.get_close_matches(name, [*specs, *self.aliases[kind]], n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         known = ", ".join(sorted(specs)) or "none"
         raise UnknownComponentError(f"unknown {kind} {name!r}.{hint} Known {kind}s: {known}.")
+
+    def get(self, kind: str, name: str) -> ComponentSpec:
+        return self._kind(kind)[self.canonical(kind, name)]
 
     def create(self, kind: str, name: str, **params: Any) -> Any:
         return self.get(kind, name).create(**params)
@@ -132,6 +150,28 @@ class Registry:
         if kind not in self.specs:
             raise UnknownComponentError(f"unknown component kind {kind!r}; expected one of {sorted(KINDS)}")
         return self.specs[kind]
+
+
+def _alias_map(specs: Mapping[str, Mapping[str, ComponentSpec]]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """kind -> casefolded alias -> name, from the cards' ``aliases``; and a line per alias left out."""
+    aliases: dict[str, dict[str, str]] = {kind: {} for kind in specs}
+    ignored: list[str] = []
+    for kind, named in specs.items():
+        folded_names = {n.casefold(): n for n in named}
+        for name, spec in named.items():
+            for alias in getattr(spec.card, "aliases", None) or ():
+                key = alias.casefold()
+                if key == name.casefold():
+                    continue
+                if key in folded_names:
+                    ignored.append(f"{kind} alias {alias!r} of {name!r} ignored: it is the name of {kind} "
+                                   f"{folded_names[key]!r}")
+                elif key in aliases[kind] and aliases[kind][key] != name:
+                    ignored.append(f"{kind} alias {alias!r} of {name!r} ignored: it is already an alias of "
+                                   f"{aliases[kind][key]!r}")
+                else:
+                    aliases[kind][key] = name
+    return aliases, ignored
 
 
 def _env_list(var: str) -> set[str]:

@@ -40,6 +40,13 @@ def test_cards_agree_with_registrations(builtin_encoders, field):
     assert wrong == [], f"registry.yaml {field} differs from the registered EncoderCard"
 
 
+def test_aliases_agree_with_registrations(builtin_encoders):
+    wrong = [e["name"] for e in catalog()["encoders"] if e["builtin"]
+             and tuple(e.get("aliases", ())) != builtin_encoders[e["name"]].card.aliases]
+    assert wrong == [], "registry.yaml aliases differ from the registered EncoderCard's"
+    assert builtin_encoders["chinese-hubert-large"].card.aliases == ("hubert-large",)
+
+
 def test_hub_ids_agree_with_registrations(builtin_encoders):
     wrong = [e["name"] for e in catalog()["encoders"] if e["builtin"] and e["source"]["type"] == "transformers"
              and e["source"]["hub_id"] != builtin_encoders[e["name"]].card.checkpoint]

@@ -143,6 +143,30 @@ def test_unknown_name_suggests_close_ones():
         manager.registry.get("fusions", "attention")
 
 
+def test_an_encoder_alias_finds_its_encoder_case_insensitively_and_a_clashing_alias_is_shadowed():
+    card = {"modality": "audio", "dim": 2}
+    manager = _manager((_Plugin("encoder", "tiny-hubert", card={**card, "aliases": ["hubert-tiny"]}), "a 1"),
+                       (_Plugin("encoder", "other", card={**card, "aliases": ["hubert-tiny", "egemaps"]}), "b 1"))
+    registry = manager.registry
+    assert registry.get("encoder", "HuBERT-Tiny").name == "tiny-hubert"
+    assert registry.canonical("encoder", "hubert-tiny") == "tiny-hubert"
+    assert registry.canonical("encoder", "tiny-hubert") == "tiny-hubert"
+    assert registry.get("encoder", "egemaps").plugin == "merbench.builtin.encoders", "a name beats an alias"
+    assert registry.get("encoder", "hubert-large").name == "chinese-hubert-large", "the built-in alias"
+    assert sorted(line for line in registry.shadowed if "alias" in line) == [
+        "encoder alias 'egemaps' of 'other' ignored: it is the name of encoder 'egemaps'",
+        "encoder alias 'hubert-tiny' of 'other' ignored: it is already an alias of 'tiny-hubert'",
+    ]
+    with pytest.raises(UnknownComponentError, match=r"Did you mean 'hubert-tiny'"):
+        registry.get("encoder", "hubert-tny")
+
+
+def test_an_encoder_alias_a_user_could_not_type_is_a_card_error():
+    for alias in ("hubert large", "audio=hubert", "hubert:x", "import:x", ""):
+        with pytest.raises(cards.CardError, match="cannot be typed"):
+            cards.EncoderCard(modality="audio", dim=2, aliases=(alias,))
+
+
 def test_the_registry_is_frozen_after_loading():
     registry = _manager().registry
     with pytest.raises(TypeError):

@@ -55,6 +55,14 @@ VISUAL = {
 }
 #: the ``pooling`` values of the transformers families (hf_audio, hf_text, hf_vision), default first
 HF_POOLINGS = ("merbench", "baseline")
+#: the papers' table names (MER2023/MER2024) that differ from the registered name
+ALIASES = {
+    "chinese-hubert-base": ("hubert-base",),
+    "chinese-hubert-large": ("hubert-large",),
+    "chinese-wav2vec2-base": ("wav2vec2-base",),
+    "chinese-wav2vec2-large": ("wav2vec2-large",),
+    "baichuan-13b-base": ("baichuan-13b",),
+}
 OPENSMILE = {"egemaps": ("eGeMAPSv02", 88), "compare2016": ("ComParE_2016", 6373), "is09": ("IS09", 384), "is10": ("IS10", 1582)}
 
 
@@ -68,7 +76,8 @@ def register_encoders(register):
     for name, (hub_id, dim) in AUDIO_SSL.items():
         register(name, _HF_AUDIO, summary=f"{hub_id} hidden states (sum of last 4 layers, 10 s chunks).",
                  card=EncoderCard(modality="audio", input_kind="waveform", dim=dim, checkpoint=hub_id,
-                                  layers="sum-last-4", pooling="mean over time", poolings=HF_POOLINGS),
+                                  layers="sum-last-4", pooling="mean over time", poolings=HF_POOLINGS,
+                                  aliases=ALIASES.get(name, ())),
                  defaults={"checkpoint": hub_id})
     for name, (hub_id, dim) in WHISPER.items():
         register(name, _HF_WHISPER, summary=f"{hub_id}: decoder states as the baseline (states='encoder' for the encoder).",
@@ -85,7 +94,7 @@ def register_encoders(register):
         register(name, _HF_TEXT, summary=f"{hub_id} causal LM on the Chinese subtitle (sum of last 4 layers).",
                  card=EncoderCard(modality="text", input_kind="text", dim=dim, checkpoint=hub_id,
                                   layers="sum-last-4", pooling="mean over tokens without special tokens",
-                                  trust_remote_code=remote, poolings=HF_POOLINGS),
+                                  trust_remote_code=remote, poolings=HF_POOLINGS, aliases=ALIASES.get(name, ())),
                  defaults={"checkpoint": hub_id, "dtype": "bfloat16"})
     for name, (factory, hub_id, dim, frames) in VISUAL.items():
         register(name, factory, summary=f"{hub_id} on face crops, averaged over frames.",

@@ -69,7 +69,7 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
 
         spec = get("encoder", encoder)
         component = spec.create(**encoder_params)
-        name, distribution = encoder, _distribution(spec)
+        name, distribution = spec.name, _distribution(spec)  # the registered name, also for an alias
     else:
         component, name = encoder, encoder.name or type(encoder).__name__
         distribution = f"{type(encoder).__module__} (unregistered)"

@@ -184,6 +184,15 @@ def test_stored_file_carries_key_and_environment(wav_dataset):
         assert "python" in f.attrs["environment"]
 
 
+def test_an_alias_resolves_to_the_registered_name_and_its_cache_key(wav_dataset):
+    from merbench.cache import resolve
+
+    pinned = {"revision": "a" * 40}  # no hub lookup of the revision
+    alias, name = resolve(wav_dataset, "hubert-base", **pinned), resolve(wav_dataset, "chinese-hubert-base", **pinned)
+    assert alias.name == name.name == "chinese-hubert-base"
+    assert alias.key == name.key and alias.store.path == name.store.path
+
+
 def test_import_identity_names_folder_and_content_hash(wav_dataset, tmp_path):
     from merbench.cache import resolve
     from merbench.cache.imports import content_hash

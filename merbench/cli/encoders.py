@@ -35,7 +35,9 @@ def encoders(modality: str | None, show_all: bool) -> None:
             continue
         src = card["source"]
         source = src.get("hub_id") or src.get("feature_set") or src.get("package") or src["type"]
-        table.add_row(name, card["modality"], str(card["dim"]), source, card["training_data"], card["language"],
+        aliases = registered[name].card.aliases if installed else card.get("aliases", ())
+        label = name + (f"\n[dim]also: {', '.join(aliases)}[/]" if aliases else "")
+        table.add_row(label, card["modality"], str(card["dim"]), source, card["training_data"], card["language"],
                       f"{card['layers']} / {card['pooling']}".strip(" /"), card["licence"],
                       "[green]yes[/]" if installed else "[dim]no[/]")
     Console().print(table)

@@ -35,7 +35,20 @@ def filter_options(command):
 
 
 def _filters(track, encoder, dataset, since, run_id) -> dict:
-    return {"track": track, "encoder": encoder, "dataset": dataset, "since": since, "run": run_id}
+    return {"track": track, "encoder": _registered_name(encoder), "dataset": dataset, "since": since, "run": run_id}
+
+
+def _registered_name(encoder: str | None) -> str | None:
+    """The name records hold for ``encoder``: an alias (``hubert-large``) becomes its registered name;
+    any other name (an unregistered plugin's, ``import:...``) is matched as given."""
+    if encoder is None:
+        return None
+    from merbench import plugins
+
+    try:
+        return plugins.get_registry().canonical("encoder", encoder)
+    except plugins.UnknownComponentError:
+        return encoder
 
 
 def _warn(line: str) -> None:

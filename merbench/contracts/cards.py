@@ -147,10 +147,18 @@ class EncoderCard(Card):
     licence: str = ""
     language: str = ""
     training_data: str = ""
+    #: other names a user may type for it, e.g. a paper's table name (``hubert-large`` for
+    #: ``chinese-hubert-large``), matched case-insensitively; configs, caches and records always
+    #: hold the registered name
+    aliases: tuple[str, ...] = ()
 
     def validate(self) -> None:
         if self.dim < 1:
             raise CardError(f"encoder card field 'dim' must be positive, got {self.dim}")
+        for alias in self.aliases:
+            if not alias or any(c.isspace() or c in "=:," for c in alias) or alias.startswith("import"):
+                raise CardError(f"encoder card alias {alias!r} cannot be typed as --encoder NAME: no spaces, "
+                                f"'=', ':', ',' or 'import' prefix")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -88,6 +88,15 @@ def test_filters(ran):
         store.select(since="last week")
 
 
+def test_the_cli_encoder_filter_reads_an_alias_as_its_registered_name():
+    from merbench.cli.results import _registered_name
+
+    assert _registered_name("HUBERT-large") == "chinese-hubert-large"  # what the records hold
+    assert _registered_name("import:eGeMAPS_UTT") == "import:eGeMAPS_UTT"
+    assert _registered_name("someone-elses-encoder") == "someone-elses-encoder"
+    assert _registered_name(None) is None
+
+
 def test_references_by_path_name_run_name_and_hash_prefix(ran, tmp_path):
     store = ran.store
     entry = store.select(track="trainval")[0]

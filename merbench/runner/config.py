@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from merbench.util.yamlfile import read_yaml
 
+log = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).with_name("run.schema.json")
 DEFAULTS_PATH = Path(__file__).parent.parent / "builtin" / "run-defaults.yaml"
 #: fields whose value is replaced, never merged key by key
@@ -107,10 +109,58 @@ def resolve(layers: Sequence[Layer], *, dataset_protocol: str | None = None,
     for where, layer in stack:
         config = merge(config, layer)
     config["protocol"] = protocol.name
+    config = canonical_encoders(config)
     if config.get("tracks") is None:
         config["tracks"] = list(protocol.tracks or _dataset_protocol_tracks(dataset_protocol, protocol.name))
     validate(config)
     return ResolvedConfig(config, protocol, departures(protocol.settings, config, stack[2:]))
+
+
+def canonical_encoders(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with the registered name wherever ``encoders`` or ``encoder_params`` use an alias
+    (``hubert-large`` -> ``chinese-hubert-large``), so that caches, departures and records name one
+    encoder one way. Names that are neither (typos, ``import:`` features) are left for the checks
+    that report them. An encoder named twice in a modality, or given parameters under two names,
+    is an error."""
+    from merbench import plugins
+
+    registry = plugins.get_registry()
+
+    def canonical(name: str) -> str:
+        try:
+            target = registry.canonical("encoder", name)
+        except plugins.UnknownComponentError:
+            return name
+        if target != name:
+            log.info("encoder %s is an alias of %s: the run and its records use %s", name, target, target)
+        return target
+
+    out = dict(config)
+    if isinstance(config.get("encoders"), Mapping):
+        out["encoders"] = {}
+        for modality, names in config["encoders"].items():
+            if not isinstance(names, list):
+                out["encoders"][modality] = names  # the schema check reports it
+                continue
+            seen: dict[str, str] = {}
+            for name in names:
+                target = canonical(name) if isinstance(name, str) else name
+                if target in seen:
+                    raise ConfigError(f"run config: field encoders.{modality} names {target} twice "
+                                      f"({seen[target]!r} and {name!r}); give it once")
+                seen[target] = name
+            out["encoders"][modality] = list(seen)
+    if isinstance(config.get("encoder_params"), Mapping):
+        params: dict[str, Any] = {}
+        given_as: dict[str, str] = {}
+        for name, values in config["encoder_params"].items():
+            target = canonical(name)
+            if target in params:
+                raise ConfigError(f"run config: field encoder_params gives {target} parameters twice "
+                                  f"(as {given_as[target]!r} and {name!r}); merge them under {target!r}")
+            params[target], given_as[target] = values, name
+        out["encoder_params"] = params
+    return out
 
 
 def _dataset_protocol_tracks(dataset_protocol: str | None, name: str) -> Sequence[str]:

@@ -107,6 +107,20 @@ def test_encoder_params_reach_the_encoder_and_the_protocol_pooling_only_where_of
     assert [d["field"] for d in pooling_departures(config)] == ["pooling (minilm-l6-v2)"]
 
 
+def test_an_encoder_alias_becomes_the_registered_name_and_a_name_given_twice_fails():
+    config = build_config({"encoders": {"audio": ["HUBERT-large", "egemaps"]},
+                           "encoder_params": {"hubert-large": {"checkpoint": "/models/hubert"}}})
+    assert config["encoders"]["audio"] == ["chinese-hubert-large", "egemaps"]
+    assert config["encoder_params"] == {"chinese-hubert-large": {"checkpoint": "/models/hubert"}}
+    with pytest.raises(ConfigError, match=re.escape("encoders.audio names chinese-hubert-large twice "
+                                                    "('hubert-large' and 'chinese-hubert-large')")):
+        build_config({"encoders": {"audio": ["hubert-large", "chinese-hubert-large"]}})
+    with pytest.raises(ConfigError, match=re.escape("gives chinese-hubert-large parameters twice")):
+        build_config({"encoder_params": {"hubert-large": {"a": 1}, "chinese-hubert-large": {"b": 2}}})
+    unknown = build_config({"encoders": {"audio": ["hubert-larg"], "visual": ["import:clip_UTT"]}})
+    assert unknown["encoders"]["audio"] == ["hubert-larg"] and unknown["encoders"]["visual"] == ["import:clip_UTT"]
+
+
 def test_encoder_params_for_no_encoder_fail_and_for_an_unused_one_warn(caplog, monkeypatch):
     import logging
 
