@@ -61,12 +61,13 @@ class FerMiniXceptionEncoder(Encoder):
 
             from merbench.util.native import drop_native_lines
 
-            with drop_native_lines(["INFO: Created TensorFlow Lite XNNPACK delegate"]):  # LiteRT's C++ chatter
+            # LiteRT's C++ chatter, printed once per process when allocate_tensors() applies the delegate
+            with drop_native_lines(["INFO: Created TensorFlow Lite XNNPACK delegate"]):
                 interpreter = Interpreter(model_path=str(self._model), num_threads=self.threads)
-            self._input = interpreter.get_input_details()[0]["index"]
-            self._output = interpreter.get_output_details()[0]["index"]
-            interpreter.resize_tensor_input(self._input, [self.frames_per_invoke, SIDE, SIDE, 1])
-            interpreter.allocate_tensors()
+                self._input = interpreter.get_input_details()[0]["index"]
+                self._output = interpreter.get_output_details()[0]["index"]
+                interpreter.resize_tensor_input(self._input, [self.frames_per_invoke, SIDE, SIDE, 1])
+                interpreter.allocate_tensors()
             self._local.interpreter = interpreter
         return self._local.interpreter
 

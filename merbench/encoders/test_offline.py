@@ -67,6 +67,17 @@ def test_fer_posteriors_per_face(pseudo_faces):
     np.testing.assert_allclose(out.hidden_states[0][0].sum(axis=1), 1.0, atol=1e-2)
 
 
+def test_fer_prints_nothing_on_stderr_not_even_litert_s_delegate_line():
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from merbench import plugins; e = plugins.create('encoder', 'fer-mini-xception'); "
+            "e.load(); print(e.encode([np.zeros((2, 48, 48, 3), np.uint8)]).hidden_states[0].shape)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "XNNPACK" not in done.stderr and done.stdout.strip() == "(1, 2, 7)", (done.stdout, done.stderr)
+
+
 def test_fer_posteriors_do_not_depend_on_frames_per_invoke(pseudo_faces):
     """The interpreter runs a fixed number of frames per call, the last call padded with zeros: each
     frame's posteriors are the same bits with any chunk size, padded or not."""
