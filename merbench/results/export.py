@@ -10,20 +10,18 @@ seeds, percent metrics ×100 with 2 decimals as the papers print them (others, e
 - ``md``: a ``###`` title and a pipe table per table;
 - ``latex``: a ``table`` float per table with a booktabs ``tabular`` (``$\\pm$``, special characters escaped).
 
-Records that are no row of these tables (e.g. MER-OV's) are left out and named in a warning.
+Records that are no row of these tables (MER-OV's, whose table the track prints itself) follow, a
+table per track with one row per record (:func:`merbench.results.rows.track_tables`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import logging
 from pathlib import Path
 from typing import Callable, Iterable
 
 from merbench.results.tables import Column, ScoreTable
-
-log = logging.getLogger("merbench.results.export")
 
 
 class ExportError(ValueError):
@@ -31,20 +29,14 @@ class ExportError(ValueError):
 
 
 def record_tables(path: str | Path) -> list[ScoreTable]:
-    """The papers' tables of the records at ``path`` (a record or a folder of them), those with rows."""
-    from merbench.results.rows import RowsError, is_row_record, record_tables as tables_of
+    """The tables of the records at ``path`` (a record or a folder of them): the papers' tables of
+    those that are their rows, then a table per track of the others."""
+    from merbench.results.rows import RowsError, record_tables as tables_of, track_tables
     from merbench.results.sets import load_records
 
     records = load_records(path).records
-    skipped = [r.path for r in records if not is_row_record(r.record)]
-    if skipped:
-        log.warning("left out %d record(s) that are no row of the papers' tables: %s", len(skipped),
-                    ", ".join(p.name for p in skipped))
-    if len(skipped) == len(records):
-        raise ExportError(f"{path}: none of its {len(records)} record(s) is a row of the papers' tables "
-                          "(records of merbench run's tracks are)")
     try:
-        return tables_of(records)
+        return tables_of(records) + track_tables(records)
     except RowsError as exc:
         raise ExportError(str(exc)) from None
 

@@ -4,8 +4,9 @@ A record of ``merbench run`` keeps its track (``config.track``), strategy, row k
 (``extra``), so its per-seed scores go back into the cell the run printed them in: :func:`record_rows`
 rebuilds the run's rows and scored columns, and :func:`record_tables` hands them to
 :func:`merbench.results.tables.paper_tables`, so a table from records is the very table the run printed
-(each cell also names the record it came from). Records that are no such row (MER-OV's) are left out
-(:func:`is_row_record`). The records are :class:`merbench.results.sets.Loaded` (anything with ``path``,
+(each cell also names the record it came from). Records that are no such row (MER-OV's, or those of a
+plugin's track that scores itself) make a table per track instead, one row per record
+(:func:`track_tables`). The records are :class:`merbench.results.sets.Loaded` (anything with ``path``,
 ``record`` and, to group by run, ``cell``).
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from merbench.results.tables import ROW_HEADINGS, ScoreTable, paper_tables, score_label
+from merbench.results.tables import (ROW_HEADINGS, Cell, Column, ScoreTable, metric_heading, paper_tables,
+                                     percent_metric, score_label)
 
 
 class RowsError(ValueError):
@@ -44,9 +46,10 @@ class RecordScored:
 
 
 def is_row_record(record: Mapping[str, Any]) -> bool:
-    """A record of one table row of ``merbench run`` (it keeps its track, row key and kind of row)."""
+    """A record of one row of the papers' tables of ``merbench run`` (it keeps its track, row key and kind of row)."""
     extra, config = record.get("extra") or {}, record.get("config") or {}
-    return extra.get("kind") in ROW_HEADINGS and "row" in extra and isinstance(config.get("track"), Mapping)
+    return (extra.get("kind") in ROW_HEADINGS and extra.get("kind") != "record" and "row" in extra
+            and isinstance(config.get("track"), Mapping))
 
 
 def dataset_label(record: Mapping[str, Any]) -> str:
@@ -127,4 +130,38 @@ def record_tables(records: Sequence[Any], *, by_run: bool = False) -> list[Score
         where = f"{fusion} on {dataset}" if fusion else dataset
         tables += [t for t in paper_tables(*record_rows(members), where=f"{cell}: {where}" if cell else where)
                    if t.rows]
+    return tables
+
+
+def track_tables(records: Sequence[Any]) -> list[ScoreTable]:
+    """A table per track of the records among ``records`` that are no row of the papers' tables (a
+    track that scores itself, as MER-OV does): one row per record, named by it, in name order, and a
+    column per metric its seeds were scored with, the main metric first (mean ± std over seeds,
+    percent metrics ×100). A
+    record name given twice is a :class:`RowsError` naming both files."""
+    groups: dict[str, list[Any]] = {}
+    for loaded in records:
+        if not is_row_record(loaded.record):
+            groups.setdefault(str(loaded.record["track"]), []).append(loaded)
+    tables = []
+    for track, members in groups.items():
+        members = sorted(members, key=lambda m: str(m.record.get("name") or m.path.stem))
+        main = [str((m.record.get("main_score") or {}).get("metric")) for m in members]
+        keys = list(dict.fromkeys([*main, *(k for m in members for run in m.record["per_seed"] for k in run["scores"])]))
+        keys = [k for k in keys if any(k in run["scores"] for m in members for run in m.record["per_seed"])]
+        cols = tuple(Column(track, key, metric_heading(key), percent_metric(key)) for key in keys)
+        rows, seen = [], {}
+        for m in members:
+            name = str(m.record.get("name") or m.path.stem)
+            if name in seen:
+                raise RowsError(f"{seen[name].path} and {m.path} are both record {name!r} of track {track}; "
+                                "give each run's records on their own (one folder or file at a time)")
+            seen[name] = m
+            cells = []
+            for col in cols:
+                values = tuple(float(run["scores"][col.key]) for run in m.record["per_seed"] if col.key in run["scores"])
+                cells.append(Cell(values, col.percent, m) if values else None)
+            rows.append((name, tuple(cells)))
+        tables.append(ScoreTable(f"{track}: one row per record (mean±std over seeds; fractions in %)", track,
+                                 "record", cols, tuple(rows)))
     return tables

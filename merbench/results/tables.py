@@ -15,8 +15,8 @@ from typing import Any, Iterable, Sequence
 
 from merbench.util.stats import mean_std, summarize
 
-#: the first column's heading per row kind
-ROW_HEADINGS = {"feature": "Features", "combination": "Modalities"}
+#: the first column's heading per row kind ("record": a track's own table, one row per record)
+ROW_HEADINGS = {"feature": "Features", "combination": "Modalities", "record": "Record"}
 
 
 def percent_metric(key: str) -> bool:

@@ -118,13 +118,23 @@ def test_tables_are_split_by_the_tracks_table(tmp_path):
     assert [(t.name, t.title.endswith(f"({t.name})")) for t in tables] == [("t_a", True), ("t_b", True)]
 
 
-def test_records_that_are_no_table_row_are_left_out_with_a_warning(records, caplog):
-    ov = build_record(track="ov", dataset=DATASET, components=[], config={"model": "m"}, seeds=[0],
-                      per_seed=[{"seed": 0, "scores": {"ov-avg": 0.5}}], main_metric="ov-avg")
-    (records / "ov-m.json").write_text(json.dumps(ov))
-    with caplog.at_level("WARNING", logger="merbench.results.export"):
-        assert len(record_tables(records)) == 2
-    assert "left out 1 record(s)" in caplog.text and "ov-m.json" in caplog.text
+def test_records_that_are_no_table_row_make_a_table_of_their_track_one_row_per_record(records):
+    for name, avg, acc in (("ov-m-shipped", [0.5, 0.25], [0.75, 0.5]), ("ov-a-offline", [0.125], [0.25])):
+        ov = build_record(track="ov", dataset=DATASET, components=[], config={"model": "m"}, seeds=list(range(len(avg))),
+                          per_seed=[{"seed": s, "scores": {"ov-avg": a, "ov-accuracy": c}}
+                                    for s, (a, c) in enumerate(zip(avg, acc))], main_metric="ov-accuracy", name=name)
+        (records / f"{name}.json").write_text(json.dumps(ov))
+    tables = record_tables(records)
+    assert [t.kind for t in tables] == ["feature", "combination", "record"]
+    ov = tables[-1]
+    assert (ov.name, ov.row_heading, [c.heading for c in ov.columns]) == ("ov", "Record", ["OV-ACCURACY", "OV-AVG"])
+    assert [(key, [c.text() for c in cells]) for key, cells in ov.rows] == [
+        ("ov-a-offline", ["25.00", "12.50"]), ("ov-m-shipped", ["62.50±17.68", "37.50±17.68"])]  # main metric first
+    assert "| ov-m-shipped | 62.50 ± 17.68 | 37.50 ± 17.68 |" in export(records, "md")
+    assert "\nov,record,ov-a-offline,,,,,,,,,25,0,12.5,0\n" in export(records, "csv")  # one header for all tables
+    (records / "nested" / "again.json").write_text((records / "ov-a-offline.json").read_text())
+    with pytest.raises(ExportError, match=r"again.json and .*ov-a-offline.json are both record 'ov-a-offline' of track ov"):
+        record_tables(records)
 
 
 def test_two_records_of_one_cell_name_both_files(records, tmp_path):
