@@ -125,14 +125,15 @@ def canonical_encoders(config: dict[str, Any]) -> dict[str, Any]:
     from merbench import plugins
 
     registry = plugins.get_registry()
+    aliases: dict[str, list[str]] = {}  # registered name -> the aliases given for it
 
     def canonical(name: str) -> str:
         try:
             target = registry.canonical("encoder", name)
         except plugins.UnknownComponentError:
             return name
-        if target != name:
-            log.info("encoder %s is an alias of %s: the run and its records use %s", name, target, target)
+        if target != name and name not in aliases.get(target, []):
+            aliases.setdefault(target, []).append(name)
         return target
 
     out = dict(config)
@@ -160,6 +161,9 @@ def canonical_encoders(config: dict[str, Any]) -> dict[str, Any]:
                                   f"(as {given_as[target]!r} and {name!r}); merge them under {target!r}")
             params[target], given_as[target] = values, name
         out["encoder_params"] = params
+    for target, names in aliases.items():
+        log.info("encoder %s: %s of %s; the run and its records use %s", ", ".join(names),
+                 "an alias" if len(names) == 1 else "aliases", target, target)
     return out
 
 
