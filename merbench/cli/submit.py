@@ -23,14 +23,13 @@ def submit(record, dataset, reader, split, year, seed, out):
     from merbench.results.submit import SubmissionError, is_openset, write_openset_submission, write_submission
 
     try:
-        data = _read_record(record)
-        openset = is_openset(data)
+        openset = is_openset(record)
         if openset and year == "mer2023":
             raise SubmissionError(f"{record}: a MER-OV record; MER2023 has no open-vocabulary track (leave out --format)")
         if not openset and seed is not None:
             raise SubmissionError(f"{record}: --seed is for MER-OV records; discrete submissions average every seed")
         ds = open_dataset(dataset, reader=reader)
-        split = split or (data.get("dataset", {}).get("split", "ov") if openset else "unlabeled")
+        split = split or (_record_split(record) if openset else "unlabeled")
         names = ds.splits().get(split)
         if names is None:
             raise SubmissionError(f"dataset {ds.root} has no split {split!r}; it has {sorted(ds.splits())}")
@@ -46,11 +45,7 @@ def submit(record, dataset, reader, split, year, seed, out):
     click.echo(f"wrote {len(names)} rows to {path}")
 
 
-def _read_record(path: str) -> dict:
-    from merbench.results.submit import SubmissionError
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except ValueError as exc:
-        raise SubmissionError(f"{path}: not a result record ({exc}); pass a record JSON of <results>/runs/<run-id>") from None
+def _record_split(path: str) -> str:
+    """The split a MER-OV record scored (its dataset's ``split``)."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh).get("dataset", {}).get("split", "ov")

@@ -76,9 +76,17 @@ def write_submission(record_path: str | Path, out: str | Path, *, split: str, ex
     return out
 
 
-def is_openset(record: dict) -> bool:
-    """Whether ``record`` is a MER-OV record (its predictions are label sets, not class probabilities)."""
-    return record.get("track") == "ov"
+def is_openset(record_path: str | Path) -> bool:
+    """Whether the record at ``record_path`` predicts label sets (MER-OV: ``openset`` rows), not class
+    probabilities. A file that is no result record is a :class:`SubmissionError`."""
+    record_path = Path(record_path)
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        first = next(_prediction_rows(record_path, record), {}) if record.get("predictions") else {}
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise SubmissionError(f"{record_path}: not a result record with predictions ({type(exc).__name__}: {exc}); "
+                              "pass a record JSON of <results>/runs/<run-id>") from None
+    return "openset" in first
 
 
 def write_openset_submission(record_path: str | Path, out: str | Path, *, expected_names: Sequence[str],
@@ -92,11 +100,11 @@ def write_openset_submission(record_path: str | Path, out: str | Path, *, expect
     names, like :func:`write_submission`."""
     record_path = Path(record_path)
     record = json.loads(record_path.read_text(encoding="utf-8"))
-    if not is_openset(record):
-        raise SubmissionError(f"{record_path}: not a MER-OV record (track {record.get('track')!r}); "
-                              "write it with --format mer2023/mer2024/mer2025")
     if not record.get("predictions"):
         raise SubmissionError(f"{record_path}: the record has no predictions; re-run the track")
+    if not is_openset(record_path):
+        raise SubmissionError(f"{record_path}: its predictions are class probabilities, not label sets; "
+                              "write it with --format mer2023/mer2024/mer2025")
     split = record.get("dataset", {}).get("split", "ov")
     by_seed: dict[int, dict[str, list[str]]] = {}
     for row in _prediction_rows(record_path, record):

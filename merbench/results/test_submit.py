@@ -65,8 +65,9 @@ def test_an_ov_record_becomes_the_name_openset_csv_the_official_scorer_reads(tmp
     with pytest.raises(SubmissionError, match=r"described only 1 .*re-run with limit: null"):
         write_openset_submission(limited, tmp_path / "x.csv", expected_names=["a", "b"])
     assert not (tmp_path / "x.csv").exists()
-    with pytest.raises(SubmissionError, match="not a MER-OV record"):
-        write_openset_submission(_record(tmp_path, []), tmp_path / "x.csv", expected_names=["a"])
+    discrete = _record(tmp_path, [{"name": "a", "split": "unlabeled", "seed": 0, "probs": [1, 0, 0, 0, 0, 0]}])
+    with pytest.raises(SubmissionError, match="class probabilities, not label sets"):
+        write_openset_submission(discrete, tmp_path / "x.csv", expected_names=["a"])
 
 
 def test_the_submit_command_writes_an_ov_record_and_refuses_mer2023_for_it(tmp_path, tiny_dataset, tiny_demo):
