@@ -128,6 +128,14 @@ def wav_garbage(ctx):
     return ["data", "check", str(root)]
 
 
+def wav_half_truncated(ctx):
+    root = ctx.copy_processed()
+    wav = root / "audio" / f"{ctx.names()[0]}.wav"
+    data = wav.read_bytes()
+    ctx.replace(wav, data[: len(data) // 2])  # a copy that stopped half way: the header still declares it all
+    return ["data", "check", str(root)]
+
+
 def faces_garbage(ctx):
     root = ctx.copy_processed()
     name = ctx.names()[0]
@@ -532,6 +540,8 @@ CASES = [
     Case("media/mp4-without-audio", mp4_without_audio, 1, (".mp4", "no audio")),
     Case("media/wav-wrong-rate", wav_wrong_rate, 0, ("warning:", ".wav", "44100 Hz", "ffmpeg")),  # documented: resampled
     Case("media/wav-garbage", wav_garbage, 1, ("error:", ".wav")),
+    Case("media/wav-half-truncated", wav_half_truncated, 1, ("error:", ".wav", "truncated: its header declares",
+                                                              "copy or download it again")),
     Case("media/faces-garbage", faces_garbage, 1, ("error:", ".npy")),
     Case("media/extract-truncated-clip", extract_truncated_clip, "nonzero", ("Error:", "sample_00000001", "fix the media")),
     # labels and subtitles

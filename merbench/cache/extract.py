@@ -12,6 +12,7 @@ clips) the run stops with :class:`ExtractionError`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections import deque
@@ -30,6 +31,7 @@ from merbench.contracts.encoder import Encoder
 from merbench.cache.pooling import LayerPolicy, frames_of, mean_over_time, select_layers
 from merbench.util.device import resolve_device
 
+log = logging.getLogger(__name__)
 IMPORT_PREFIX = "import:"
 DEFAULT_MAX_FAILED = 0.05
 #: Finished batches are gathered into one cache part until the oldest has waited this long.
@@ -172,12 +174,17 @@ def check_failures(resolved: Resolved, wanted: Sequence[str], max_failed: float,
     store = resolved.store
     failed = store.failed()
     failed = {n: failed[n] for n in wanted if n in failed}
-    if failed and (aborted or len(failed) > max_failed * len(wanted)):
-        first = next(iter(failed.items()))
+    if not failed:
+        return
+    first = next(iter(failed.items()))
+    if aborted or len(failed) > max_failed * len(wanted):
         raise ExtractionError(
             f"{resolved.name}: {len(failed)} of {len(wanted)} clips failed (limit {max_failed:.0%}"
             f"{', stopped early' if aborted else ''}); first: {first[0]}: {first[1]} -- all errors: "
             f"`merbench cache ls --failed {store.path}`; fix the media, or raise max_failed")
+    log.warning("%s: %d of %d clips failed (within the %.0f%% limit; they have no features); first: %s: %s -- all "
+                "errors: `merbench cache ls --failed %s`", resolved.name, len(failed), len(wanted), 100 * max_failed,
+                first[0], first[1], store.path)
 
 
 def batch_plan(dataset: Dataset, encoder: Encoder, names: Sequence[str], batch_size: int) -> list[list[str]]:

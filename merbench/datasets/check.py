@@ -47,6 +47,7 @@ def _check_audio(sample: Sample, deep: bool) -> list[Problem]:
     import soundfile
 
     from merbench.media import MediaError, read_audio
+    from merbench.media.audio import check_wav_complete
     from merbench.media.errors import require_file
 
     path = require_file(sample.audio)
@@ -57,6 +58,7 @@ def _check_audio(sample: Sample, deep: bool) -> list[Problem]:
     problems = []
     if info.frames == 0:
         raise MediaError(path, "audio is empty (0 samples)", "re-extract it with `ffmpeg -i VIDEO -ac 1 -ar 16000 OUT.wav`")
+    check_wav_complete(path, info.frames)
     if info.samplerate != EXPECTED_RATE or info.channels != 1:
         problems.append(Problem("warning", str(path), f"audio is {info.samplerate} Hz, {info.channels} channel(s), not 16000 Hz mono",
                                 "merbench resamples on the fly; re-extract with `ffmpeg -i VIDEO -ac 1 -ar 16000 OUT.wav` to match the baseline"))

@@ -8,6 +8,7 @@ descriptors (``feature_level="lld"``) one frame per 10 ms.
 from __future__ import annotations
 
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,6 +46,10 @@ class OpenSmileEncoder(Encoder):
         return self._local.smile
 
     def load(self, device: str = "cpu") -> None:
+        # openSMILE warns and returns NaN for a clip shorter than one frame; merbench records NaN
+        # features as that clip's failure (with the fix), so the raw warning would only repeat it
+        warnings.filterwarnings("ignore", message="Segment too short, filling with NaN", category=UserWarning,
+                                module=r"opensmile\.")
         self.smile()
         self._pool = ThreadPoolExecutor(max_workers=self.threads)
 

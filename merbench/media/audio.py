@@ -47,7 +47,30 @@ def _read_soundfile(p: Path) -> tuple[np.ndarray, int]:
         audio, rate = soundfile.read(str(p), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
         raise MediaError(p, f"cannot decode audio ({exc})", "re-extract it, e.g. `ffmpeg -i VIDEO -ac 1 -ar 16000 OUT.wav`") from None
+    check_wav_complete(p, len(audio))
     return audio.mean(axis=1).astype(np.float32), int(rate)
+
+
+def check_wav_complete(p: Path, frames: int) -> None:
+    """Raise :class:`MediaError` when ``p`` is a PCM wav whose header declares more samples than the
+    ``frames`` the file holds: a half-copied or half-downloaded file, which libsndfile reads as far as
+    it goes without complaint. Other formats, and streamed headers that declare no size, pass."""
+    if p.suffix.lower() != ".wav":
+        return
+    import wave
+
+    try:
+        with wave.open(str(p), "rb") as header:
+            declared, width = header.getnframes(), header.getsampwidth() * header.getnchannels()
+            rate = header.getframerate()
+    except (wave.Error, EOFError, OSError):
+        return  # not plain PCM (float or extensible wavs): libsndfile's reading stands
+    if declared == 0 or declared * width >= 0xFFFFFF00:
+        return  # written to a pipe: the size fields were never filled in
+    if declared > frames:
+        raise MediaError(p, f"truncated: its header declares {declared} samples ({declared / rate:.2f} s), the file "
+                            f"holds {frames} ({frames / rate:.2f} s)",
+                         "copy or download it again, or re-extract it with `ffmpeg -i VIDEO -ac 1 -ar 16000 OUT.wav`")
 
 
 def resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:

@@ -114,6 +114,27 @@ def test_corrupt_wav(tmp_path):
     _one_line(err, bad, "cannot decode audio")
 
 
+def test_a_wav_cut_short_is_named_truncated_and_a_streamed_or_float_wav_is_read(tmp_path):
+    import soundfile
+
+    samples = np.linspace(-0.5, 0.5, 16000, dtype=np.float32)
+    whole = write_wav(tmp_path / "whole.wav", samples)
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[: 44 + 2 * 4000])  # 44-byte header, then 4000 of 16000 samples
+    with pytest.raises(MediaError) as err:
+        read_audio(cut)
+    _one_line(err, cut, "truncated: its header declares 16000 samples (1.00 s), the file holds 4000 (0.25 s)")
+    streamed = tmp_path / "streamed.wav"  # as ffmpeg writes to a pipe: RIFF and data sizes never filled in
+    data = bytearray(whole.read_bytes())
+    data[4:8] = data[40:44] = b"\xff\xff\xff\xff"
+    streamed.write_bytes(bytes(data))
+    assert len(read_audio(streamed)) == 16000
+    floats = tmp_path / "float.wav"
+    soundfile.write(floats, samples, 16000, subtype="FLOAT")
+    assert np.array_equal(read_audio(floats), samples)
+    assert np.array_equal(read_audio(whole), read_audio(streamed))
+
+
 def test_video_without_audio_track(tmp_path):
     silent = write_video(tmp_path / "silent.mp4", _frames(), 12)
     with pytest.raises(MediaError) as err:
