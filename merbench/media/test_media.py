@@ -106,6 +106,26 @@ def test_truncated_file(clip, tmp_path):
         _one_line(err, cut, "corrupt or truncated")
 
 
+def test_a_video_cut_after_its_index_is_named_truncated(clip, tmp_path):
+    import av
+
+    front = tmp_path / "faststart.mp4"  # the index first (ffmpeg -movflags +faststart), as many downloads are
+    with av.open(str(clip)) as src, av.open(str(front), "w", options={"movflags": "+faststart"}) as dst:
+        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                dst.mux(packet)
+    assert len(read_frames(front)[0]) == 12
+    with av.open(str(front)) as src:  # cut where the 7th video packet starts: FFmpeg then stops without an error
+        starts = [packet.pos for packet in src.demux(video=0) if packet.pos is not None]
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(front.read_bytes()[: starts[6]])
+    with pytest.raises(MediaError) as err:
+        read_frames(cut, max_frames=4)
+    _one_line(err, cut, "truncated: decoding stopped after 6 of the 12 frames its container declares")
+
+
 def test_corrupt_wav(tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"RIFF" + bytes(40))

@@ -40,6 +40,11 @@ def read_frames(path: str | Path, max_frames: int | None = None) -> tuple[np.nda
             expected = int(stream.frames or 0)
         wanted = None if max_frames is None else evenly_spaced(expected, max_frames) if expected else None
         frames, n_decoded = _decode(p, wanted)
+        if expected and n_decoded < expected - max(2, expected // 20):
+            # the index (moov at the front, as after -movflags +faststart) outlived the cut: FFmpeg
+            # decodes up to the cut and stops without an error
+            raise MediaError(p, f"truncated: decoding stopped after {n_decoded} of the {expected} frames its "
+                                "container declares", _CORRUPT_FIX)
         if max_frames is not None and (wanted is None or n_decoded != expected):
             # the container's frame count was missing or wrong: pick from the true count
             frames, _ = _decode(p, evenly_spaced(n_decoded, max_frames))
