@@ -109,5 +109,11 @@ def _read_container_audio(p: Path, sample_rate: int) -> np.ndarray:
                          "the file is corrupt or truncated: re-download it or re-encode it with ffmpeg") from None
     audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     if duration is not None:  # drop the codec's padding after the last real sample (AAC frames)
-        audio = audio[: int(round(duration * sample_rate))]
+        expected = int(round(duration * sample_rate))
+        if 0 < len(audio) < expected - max(sample_rate // 5, expected // 20):
+            # cut after its index (see read_frames): FFmpeg decodes up to the cut without an error
+            raise MediaError(p, f"truncated: its audio track stops at {len(audio) / sample_rate:.2f} s of the "
+                                f"{duration:.2f} s its container declares",
+                             "the file is corrupt or truncated: re-download it or re-encode it with ffmpeg")
+        audio = audio[:expected]
     return audio

@@ -124,6 +124,12 @@ def test_a_video_cut_after_its_index_is_named_truncated(clip, tmp_path):
     with pytest.raises(MediaError) as err:
         read_frames(cut, max_frames=4)
     _one_line(err, cut, "truncated: decoding stopped after 6 of the 12 frames its container declares")
+    with av.open(str(front)) as src:  # the same for the audio track, cut where its packets are half done
+        starts = [packet.pos for packet in src.demux(audio=0) if packet.pos is not None]
+    cut.write_bytes(front.read_bytes()[: starts[len(starts) // 2]])
+    with pytest.raises(MediaError) as err:
+        read_audio(cut)
+    _one_line(err, cut, "truncated: its audio track stops at")
 
 
 def test_corrupt_wav(tmp_path):
