@@ -21,7 +21,9 @@ def transcribe(spec: str, reader: str | None, transcriber: str, model: str | Non
                splits: tuple[str, ...], everything: bool, out: Path | None) -> None:
     """Transcribe clips of SPEC that have no subtitle; checked subtitles keep priority when both exist.
 
-    Re-running resumes. Use the CSV with `open_dataset(spec, transcripts=CSV)`.
+    Re-running resumes. A run uses the CSV through its config, `dataset_params: {transcripts: CSV}`
+    (in Python: `open_dataset(spec, transcripts=CSV)`); the filled subtitles change the dataset's
+    manifest hash, so its caches and records are told apart from the untranscribed dataset's.
     """
     from merbench import plugins
     from merbench.datasets import open_dataset
