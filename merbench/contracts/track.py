@@ -118,7 +118,9 @@ class TrackContext:
     features of every split by name, ``train_names`` the rows of the train split in table order.
     ``probabilities(row)`` gives, per seed, ``name -> class probabilities`` (over
     :data:`merbench.EMOTIONS`) of that row's trained classifier for every sample of the train split
-    (out of fold) and of the track's test split (fold-averaged). The hook returns a :class:`TrackOutcome`.
+    (out of fold) and of the track's test split (fold-averaged); ``model_identity(row)`` the
+    ``{"hash", "parts"}`` of what determines them (config, training, features by cache key), for
+    the records the hook writes from them. The hook returns a :class:`TrackOutcome`.
     """
 
     track: Track
@@ -130,6 +132,7 @@ class TrackContext:
     probabilities: Callable[[Any], dict[int, dict[str, list[float]]]]
     progress: bool = True
     prepared: Any = None  # what the track's prepare hook returned (None without one, or when it failed)
+    model_identity: Callable[[Any], Mapping[str, Any]] | None = None
 
 
 @dataclass

@@ -144,3 +144,28 @@ def test_the_ov_track_alone_takes_its_classifier_baseline_from_the_rows_trained_
     # no row to train at all: the baselines that need none are still scored
     result = run({**config, "unimodal": False, "out": str(tmp_path / "out3")}, progress=False)
     assert {row["model"] for row in result.outcomes["ov"].rows} == {"Empty", "Random"}
+
+
+def test_ov_records_carry_an_identity_equal_for_equal_runs_and_naming_the_classifier_s_models(tiny_demo, tmp_path,
+                                                                                                 monkeypatch):
+    """Two runs alike, in other folders, give OV records of one identity; other classifier models another."""
+    from pathlib import Path
+
+    from merbench.results.diff import SAME, explain
+    from merbench.runner.run import run
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    config = {"dataset": str(tiny_demo), "tracks": ["ov"], "encoders": {"audio": ["egemaps"]}, "combinations": [],
+              "unimodal": True, "trials": 1, "epochs": 2, "seeds": [0], "track_params": {"ov": {"describer": None}}}
+
+    def records(out: str, **changes) -> dict[str, dict]:
+        result = run({**config, **changes, "out": str(tmp_path / out)}, progress=False)
+        return {Path(p).stem: json.loads(Path(p).read_text()) for p in result.outcomes["ov"].records}
+
+    first, again, other = records("a"), records("b"), records("c", epochs=3)
+    classifier = next(name for name in first if name.startswith("ov-Classifier"))
+    assert all(explain(first[n], again[n]) == [SAME] for n in first)
+    assert first[classifier]["identity"]["parts"]["classifier"]  # the hash of the run's models
+    assert [line.split(":")[0] for line in explain(first[classifier], other[classifier])] == ["classifier"]
+    random = next(name for name in first if name.startswith("ov-Random"))
+    assert explain(first[random], other[random]) == [SAME]  # the Random baseline reads no model

@@ -150,6 +150,7 @@ def run_ov_track(
     classifier_inputs: Sequence[str] = ("text", "audio", "video"),
     progress: bool = False,
     prepared: Mapping[str, Any] | None = None,
+    classifier_identity: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Score Empty, Random, the classifier baseline (when ``classifier_probs`` is given) and
     ``describer`` (``None`` skips it) on ``split``, under each grouper; returns one row per system
@@ -163,6 +164,8 @@ def run_ov_track(
     written per row and its path given in the row's ``record``. ``prepared``: the generation
     statistics of :func:`prepare_track` when it generated ahead into the same cache; the describer
     row's record keeps them (``prepared``), since this call then only reads the cache.
+    ``classifier_identity``: the ``{"hash", "parts"}`` of what made ``classifier_probs`` (a run's
+    trained row); its hash is part of the classifier record's identity.
     """
     samples = dataset.samples(split)[: limit if limit else None]
     if not samples:
@@ -186,7 +189,8 @@ def run_ov_track(
             {n: probs[n] for n in names if n in probs}, top_k=classifier_top_k, threshold=classifier_threshold)
             for seed, probs in by_seed.items()}
         systems.append(("Classifier top classes", tuple(classifier_inputs), predictions,
-                        {"missing": missing, "config": {"top_k": classifier_top_k, "threshold": classifier_threshold}}))
+                        {"missing": missing, "config": {"top_k": classifier_top_k, "threshold": classifier_threshold},
+                         "classifier_identity": (classifier_identity or {}).get("hash")}))
     if describer is not None:
         model = _build("describer", describer, **dict(describer_params or {}))
         extract_model = _build("describer", extractor) if extractor is not None else None
@@ -254,12 +258,14 @@ def _write_record(row: OVRow, dataset: Dataset, split: str, seeds: Sequence[int]
                   info: Mapping[str, Any], out: str | Path, limit: int | None) -> Path:
     from merbench.results.record import build_record, write_record
 
+    record_config = {"model": row.model, "inputs": list(row.inputs), "grouping": row.grouping, "limit": limit,
+                     "prompt_version": PROMPT_VERSION, **({"classifier": info["config"]} if "config" in info else {})}
     record = build_record(
         track="ov", dataset=dataset, split=split, name=f"ov-{row.model}-{row.grouping}",
         components=row.components,
-        config={"model": row.model, "inputs": list(row.inputs), "grouping": row.grouping, "limit": limit,
-                "prompt_version": PROMPT_VERSION, **({"classifier": info["config"]} if "config" in info else {})},
+        config=record_config,
         seeds=[run["seed"] for run in row.per_seed] or list(seeds), per_seed=row.per_seed, main_metric="ov-avg",
+        identity=_identity(record_config, row, split, seeds, info),
         higher_is_better={m: True for m in METRICS},
         samples={"scored": row.per_seed[0]["n"], "skipped": [p.split(":", 1)[0] for p in row.problems
                                                              if "left out of the means" in p]},
@@ -270,6 +276,28 @@ def _write_record(row: OVRow, dataset: Dataset, split: str, seeds: Sequence[int]
                     **({"description": descriptions[n]} if n in descriptions else {})}
                    for seed, by_name in row.predictions.items() for n, labels in sorted(by_name.items()) if n in truth]
     return write_record(record, out, predictions)
+
+
+def _identity(config: Mapping[str, Any], row: OVRow, split: str, seeds: Sequence[int],
+              info: Mapping[str, Any]) -> dict[str, Any]:
+    """What determines an OV record's numbers: merbench's version, the split, seeds and record
+    config, its components by fingerprint (a grouping file by its content: where the file lies
+    does not change a score) and, for the classifier baseline, the identity hash of the run's
+    models it took its probabilities from. ``hash``: sha256 of the canonical JSON, as the run's
+    other records (:func:`merbench.runner.records.identity`), so ``results diff`` can prove two equal."""
+    import hashlib
+
+    from merbench import __version__
+    from merbench.cache.key import canonical
+
+    def content(fingerprint: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in fingerprint.items() if not (k == "path" and "sha256" in fingerprint)}
+
+    parts = {"merbench_version": __version__, "split": split, "seeds": [int(s) for s in seeds], "config": dict(config),
+             "components": [{**c, "fingerprint": content(c.get("fingerprint") or {})} for c in row.components]}
+    if "classifier_identity" in info:
+        parts["classifier"] = info["classifier_identity"]
+    return {"hash": hashlib.sha256(canonical(parts).encode()).hexdigest(), "parts": parts}
 
 
 def format_table(rows: Sequence[Mapping[str, Any]], title: str = "MER-OV (MER2024 Table 6 layout; scores ×100)") -> Any:
@@ -318,9 +346,11 @@ def evaluate_track(context: Any) -> Any:
     from merbench.contracts.track import TrackOutcome
 
     params, split = _params_and_split(context)
-    classifier, inputs = None, ()
+    classifier, inputs, classifier_identity = None, (), None
     if context.rows:
         source = context.rows[-1]
+        if context.model_identity is not None:
+            classifier_identity = context.model_identity(source)
         names = list(context.dataset.splits()[split])
         by_seed = context.probabilities(source)
         classifier = {seed: {n: probs[n] for n in names if n in probs} for seed, probs in by_seed.items()}
@@ -331,5 +361,5 @@ def evaluate_track(context: Any) -> Any:
     rows = run_ov_track(context.dataset, describer=params.get("describer"), seeds=context.config["seeds"],
                         classifier_probs=classifier, classifier_inputs=inputs, split=split,
                         out=context.out / context.track.name, limit=params.get("limit"), progress=context.progress,
-                        prepared=context.prepared)
+                        prepared=context.prepared, classifier_identity=classifier_identity)
     return TrackOutcome(records=[Path(r["record"]) for r in rows if r.get("record")], table=format_table(rows), rows=rows)

@@ -91,18 +91,31 @@ def identity(row, trainer, resolved, scored) -> dict[str, Any]:
     written and which other tracks run), the track, strategy and protocol, the row's features by
     cache key (which covers encoder, data and corruption) and merbench's version; ``hash`` is the
     sha256 of its canonical JSON. Two records with one hash were computed the same way."""
+    return _identity(row, trainer, resolved, scored.track, scored.strategy, trainer.groups[scored.group])
+
+
+def model_identity(row, trainer, resolved, track) -> dict[str, Any]:
+    """The same for what ``trainer.probabilities(row, track)`` hands a track's evaluate hook: the
+    row's models of ``track``'s cross-validation group (trained with its first strategy) and the
+    features of its test split. A record made from those probabilities carries its hash."""
+    from merbench.runner.run import group_name
+
+    return _identity(row, trainer, resolved, track, track.strategies[0],
+                     trainer.groups[group_name(track, trainer.config)])
+
+
+def _identity(row, trainer, resolved, track, strategy: str, group) -> dict[str, Any]:
     import hashlib
 
     from merbench import __version__
     from merbench.cache.key import canonical
 
-    group = trainer.groups[scored.group]
-    used = [group.train] + ([trainer.test_set(scored.track)] if scored.track.test_split else [])
+    used = [group.train] + ([trainer.test_set(track)] if track.test_split else [])
     parts = {
         "merbench_version": __version__,
         "config": {k: v for k, v in trainer.config.items() if k not in _NOT_IDENTITY},
         "protocol": {"name": resolved.protocol.name, "version": resolved.protocol.version},
-        "track": scored.track.as_dict(), "strategy": scored.strategy, "train": trainer.train_config(group).as_dict(),
+        "track": track.as_dict(), "strategy": strategy, "train": trainer.train_config(group).as_dict(),
         "row": {"key": row.key, "encoders": row.encoders, "modalities": row.modalities},
         "features": {c["name"]: c["cache_keys"] for c in encoder_components(row, trainer, used)},
         "valence_head": trainer.with_valence,

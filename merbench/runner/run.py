@@ -32,6 +32,7 @@ from merbench.results.tables import score_label
 from merbench.runner.background import Preparations
 from merbench.runner.config import fusion_params, merge, resolve, user_layers
 from merbench.runner.features import FeatureSet, SplitFeatures, build_table, load_split
+from merbench.runner.records import model_identity
 from merbench.training.protocol import CVResult, TrainConfig, cross_validate, cross_validate_many
 from merbench.training.search import SPACES, sample_trials
 from merbench.training.topn import rank_features, top_n
@@ -224,7 +225,8 @@ def _run_with(config, resolved, dataset, out, tracks, notes, timings, t0, execut
         t = time.perf_counter()
         prepared = preparations.result(track)
         context = TrackContext(track, config, dataset, trained, split_features, out,
-                               lambda row, _track=track: trainer.probabilities(row, _track), progress, prepared)
+                               lambda row, _track=track: trainer.probabilities(row, _track), progress, prepared,
+                               model_identity=lambda row, _track=track: model_identity(row, trainer, resolved, _track))
         outcomes[track.name] = track.load_evaluate()(context)
         progress_of.keep(outcomes[track.name].records)
         timings[track.name] = time.perf_counter() - t
