@@ -137,8 +137,7 @@ def track_tables(records: Sequence[Any]) -> list[ScoreTable]:
     """A table per track of the records among ``records`` that are no row of the papers' tables (a
     track that scores itself, as MER-OV does): one row per record, named by it, in name order, and a
     column per metric its seeds were scored with, the main metric first (mean ± std over seeds,
-    percent metrics ×100). A
-    record name given twice is a :class:`RowsError` naming both files."""
+    percent metrics ×100). A record name given twice is a :class:`RowsError` naming both files."""
     groups: dict[str, list[Any]] = {}
     for loaded in records:
         if not is_row_record(loaded.record):

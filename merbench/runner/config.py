@@ -109,17 +109,17 @@ def resolve(layers: Sequence[Layer], *, dataset_protocol: str | None = None,
     for where, layer in stack:
         config = merge(config, layer)
     config["protocol"] = protocol.name
-    config = canonical_encoders(config)
     if config.get("tracks") is None:
         config["tracks"] = list(protocol.tracks or _dataset_protocol_tracks(dataset_protocol, protocol.name))
     validate(config)
+    config = canonical_encoders(config)
     return ResolvedConfig(config, protocol, departures(protocol.settings, config, stack[2:]))
 
 
 def canonical_encoders(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` with the registered name wherever ``encoders`` or ``encoder_params`` use an alias
-    (``hubert-large`` -> ``chinese-hubert-large``), so that caches, departures and records name one
-    encoder one way. Names that are neither (typos, ``import:`` features) are left for the checks
+    """The validated ``config`` with the registered name wherever ``encoders`` or ``encoder_params``
+    use an alias (``hubert-large`` -> ``chinese-hubert-large``), so that caches, departures and
+    records name one encoder one way. Names that are neither (typos, ``import:`` features) are left for the checks
     that report them. An encoder named twice in a modality, or given parameters under two names,
     is an error."""
     from merbench import plugins
@@ -137,30 +137,23 @@ def canonical_encoders(config: dict[str, Any]) -> dict[str, Any]:
         return target
 
     out = dict(config)
-    if isinstance(config.get("encoders"), Mapping):
-        out["encoders"] = {}
-        for modality, names in config["encoders"].items():
-            if not isinstance(names, list):
-                out["encoders"][modality] = names  # the schema check reports it
-                continue
-            seen: dict[str, str] = {}
-            for name in names:
-                target = canonical(name) if isinstance(name, str) else name
-                if target in seen:
-                    raise ConfigError(f"run config: field encoders.{modality} names {target} twice "
-                                      f"({seen[target]!r} and {name!r}); give it once")
-                seen[target] = name
-            out["encoders"][modality] = list(seen)
-    if isinstance(config.get("encoder_params"), Mapping):
-        params: dict[str, Any] = {}
-        given_as: dict[str, str] = {}
-        for name, values in config["encoder_params"].items():
+    out["encoders"] = {}
+    for modality, names in config.get("encoders", {}).items():
+        seen: dict[str, str] = {}
+        for name in names:
             target = canonical(name)
-            if target in params:
-                raise ConfigError(f"run config: field encoder_params gives {target} parameters twice "
-                                  f"(as {given_as[target]!r} and {name!r}); merge them under {target!r}")
-            params[target], given_as[target] = values, name
-        out["encoder_params"] = params
+            if target in seen:
+                raise ConfigError(f"run config: field encoders.{modality} names {target} twice "
+                                  f"({seen[target]!r} and {name!r}); give it once")
+            seen[target] = name
+        out["encoders"][modality] = list(seen)
+    out["encoder_params"], given_as = {}, {}
+    for name, values in config.get("encoder_params", {}).items():
+        target = canonical(name)
+        if target in out["encoder_params"]:
+            raise ConfigError(f"run config: field encoder_params gives {target} parameters twice "
+                              f"(as {given_as[target]!r} and {name!r}); merge them under {target!r}")
+        out["encoder_params"][target], given_as[target] = values, name
     for target, names in aliases.items():
         log.info("encoder %s: %s of %s; the run and its records use %s", ", ".join(names),
                  "an alias" if len(names) == 1 else "aliases", target, target)
