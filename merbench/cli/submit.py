@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 
@@ -20,16 +18,17 @@ import click
 def submit(record, dataset, reader, split, year, seed, out):
     """Write RECORD's predictions for SPLIT as a submission CSV, checking row count and names."""
     from merbench.datasets import open_dataset
-    from merbench.results.submit import SubmissionError, is_openset, write_openset_submission, write_submission
+    from merbench.results.submit import SubmissionError, openset_split, write_openset_submission, write_submission
 
     try:
-        openset = is_openset(record)
+        ov_split = openset_split(record)
+        openset = ov_split is not None
         if openset and year == "mer2023":
             raise SubmissionError(f"{record}: a MER-OV record; MER2023 has no open-vocabulary track (leave out --format)")
         if not openset and seed is not None:
             raise SubmissionError(f"{record}: --seed is for MER-OV records; discrete submissions average every seed")
         ds = open_dataset(dataset, reader=reader)
-        split = split or (_record_split(record) if openset else "unlabeled")
+        split = split or ov_split or "unlabeled"
         names = ds.splits().get(split)
         if names is None:
             raise SubmissionError(f"dataset {ds.root} has no split {split!r}; it has {sorted(ds.splits())}")
@@ -44,8 +43,3 @@ def submit(record, dataset, reader, split, year, seed, out):
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {len(names)} rows to {path}")
 
-
-def _record_split(path: str) -> str:
-    """The split a MER-OV record scored (its dataset's ``split``)."""
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh).get("dataset", {}).get("split", "ov")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from merbench.media.errors import MediaError, require_file
+from merbench.media.errors import CORRUPT_FIX, MediaError, require_file
 
 #: Extensions read with libsndfile; anything else (mp4, avi, mkv, mp3 ...) goes through PyAV.
 SOUNDFILE_SUFFIXES = {".wav", ".flac", ".ogg"}
@@ -106,7 +106,7 @@ def _read_container_audio(p: Path, sample_rate: int) -> np.ndarray:
                 chunks.append(out.to_ndarray().reshape(-1))
     except av.error.FFmpegError as exc:
         raise MediaError(p, f"cannot decode audio ({type(exc).__name__}: {exc.strerror or exc})",
-                         "the file is corrupt or truncated: re-download it or re-encode it with ffmpeg") from None
+                         CORRUPT_FIX) from None
     audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     if duration is not None:  # drop the codec's padding after the last real sample (AAC frames)
         expected = int(round(duration * sample_rate))
@@ -114,6 +114,6 @@ def _read_container_audio(p: Path, sample_rate: int) -> np.ndarray:
             # cut after its index (see read_frames): FFmpeg decodes up to the cut without an error
             raise MediaError(p, f"truncated: its audio track stops at {len(audio) / sample_rate:.2f} s of the "
                                 f"{duration:.2f} s its container declares",
-                             "the file is corrupt or truncated: re-download it or re-encode it with ffmpeg")
+                             CORRUPT_FIX)
         audio = audio[:expected]
     return audio

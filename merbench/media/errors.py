@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: the fix of a media file that FFmpeg cannot decode to its end
+CORRUPT_FIX = "the file is corrupt or truncated: re-download it or re-encode it with ffmpeg"
+
 
 class MediaError(ValueError):
     """A clip that cannot be read. ``str()`` is one line: ``"<path>: <what went wrong>; <how to fix>"``."""

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from merbench.media.errors import MediaError, require_file
+from merbench.media.errors import CORRUPT_FIX, MediaError, require_file
 
-_CORRUPT_FIX = "the file is corrupt or truncated: re-download it or re-encode it with ffmpeg"
 
 
 def evenly_spaced(n_total: int, n: int) -> np.ndarray:
@@ -44,14 +43,14 @@ def read_frames(path: str | Path, max_frames: int | None = None) -> tuple[np.nda
             # the index (moov at the front, as after -movflags +faststart) outlived the cut: FFmpeg
             # decodes up to the cut and stops without an error
             raise MediaError(p, f"truncated: decoding stopped after {n_decoded} of the {expected} frames its "
-                                "container declares", _CORRUPT_FIX)
+                                "container declares", CORRUPT_FIX)
         if max_frames is not None and (wanted is None or n_decoded != expected):
             # the container's frame count was missing or wrong: pick from the true count
             frames, _ = _decode(p, evenly_spaced(n_decoded, max_frames))
     except av.error.FFmpegError as exc:
-        raise MediaError(p, f"cannot decode video ({type(exc).__name__}: {exc.strerror or exc})", _CORRUPT_FIX) from None
+        raise MediaError(p, f"cannot decode video ({type(exc).__name__}: {exc.strerror or exc})", CORRUPT_FIX) from None
     if not frames:
-        raise MediaError(p, "has no decodable video frames", _CORRUPT_FIX)
+        raise MediaError(p, "has no decodable video frames", CORRUPT_FIX)
     return np.stack(frames), fps
 
 

@@ -145,9 +145,9 @@ def track_tables(records: Sequence[Any]) -> list[ScoreTable]:
     tables = []
     for track, members in groups.items():
         members = sorted(members, key=lambda m: str(m.record.get("name") or m.path.stem))
-        main = [str((m.record.get("main_score") or {}).get("metric")) for m in members]
-        keys = list(dict.fromkeys([*main, *(k for m in members for run in m.record["per_seed"] for k in run["scores"])]))
-        keys = [k for k in keys if any(k in run["scores"] for m in members for run in m.record["per_seed"])]
+        keys = list(dict.fromkeys(k for m in members for run in m.record["per_seed"] for k in run["scores"]))
+        mains = {(m.record.get("main_score") or {}).get("metric") for m in members}
+        keys.sort(key=lambda k: k not in mains)  # stable: the main metric first, the rest as scored
         cols = tuple(Column(track, key, metric_heading(key), percent_metric(key)) for key in keys)
         rows, seen = [], {}
         for m in members:

@@ -76,9 +76,10 @@ def write_submission(record_path: str | Path, out: str | Path, *, split: str, ex
     return out
 
 
-def is_openset(record_path: str | Path) -> bool:
-    """Whether the record at ``record_path`` predicts label sets (MER-OV: ``openset`` rows), not class
-    probabilities. A file that is no result record is a :class:`SubmissionError`."""
+def openset_split(record_path: str | Path) -> str | None:
+    """The split of the record at ``record_path`` when it predicts label sets (MER-OV: ``openset``
+    rows); ``None`` when it predicts class probabilities. A file that is no result record is a
+    :class:`SubmissionError`."""
     record_path = Path(record_path)
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -86,7 +87,7 @@ def is_openset(record_path: str | Path) -> bool:
     except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise SubmissionError(f"{record_path}: not a result record with predictions ({type(exc).__name__}: {exc}); "
                               "pass a record JSON of <results>/runs/<run-id>") from None
-    return "openset" in first
+    return (record.get("dataset") or {}).get("split", "ov") if "openset" in first else None
 
 
 def write_openset_submission(record_path: str | Path, out: str | Path, *, expected_names: Sequence[str],
@@ -102,10 +103,10 @@ def write_openset_submission(record_path: str | Path, out: str | Path, *, expect
     record = json.loads(record_path.read_text(encoding="utf-8"))
     if not record.get("predictions"):
         raise SubmissionError(f"{record_path}: the record has no predictions; re-run the track")
-    if not is_openset(record_path):
+    split = openset_split(record_path)
+    if split is None:
         raise SubmissionError(f"{record_path}: its predictions are class probabilities, not label sets; "
                               "write it with --format mer2023/mer2024/mer2025")
-    split = record.get("dataset", {}).get("split", "ov")
     by_seed: dict[int, dict[str, list[str]]] = {}
     for row in _prediction_rows(record_path, record):
         by_seed.setdefault(int(row["seed"]), {})[row["name"]] = list(row["openset"])
