@@ -10,6 +10,8 @@ runner executes every selected track the same way:
   track's metrics score those predictions; ``corruption`` corrupts that split's media first;
 - each strategy after the first (e.g. pseudo-labelling with ``unlabeled_split``) is scored as a
   variant of the track (``<track>+<strategy>``);
+- ``predict_splits`` are splits the fold models also predict (fold-averaged, never scored), kept in
+  the track's records for a challenge submission (MER2025 track 1: the 20,000 test candidates);
 - ``evaluate: "module:attr"`` replaces the scoring with a code hook, called once after every row is
   trained (MER-OV: describe, extract labels, group, score); see :class:`TrackContext`;
 - ``prepare: "module:attr"`` is work the evaluate hook needs that depends on the dataset and the
@@ -53,6 +55,7 @@ class Track:
     test_split: str | None = None
     test_labels: bool = True
     unlabeled_split: str | None = None
+    predict_splits: tuple[str, ...] = ()
     selection_metric: str = "waf"
     strategies: tuple[str, ...] = ("supervised",)
     corruption: Any = None
@@ -85,7 +88,7 @@ class Track:
 
     def as_dict(self) -> dict[str, Any]:
         out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
-               if k != "source" and not (k in ("columns", "prepare") and not v)}
+               if k != "source" and not (k in ("columns", "prepare", "predict_splits") and not v)}
         return json.loads(json.dumps(out))
 
 

@@ -110,7 +110,7 @@ def _identity(row, trainer, resolved, track, strategy: str, group) -> dict[str, 
     from merbench import __version__
     from merbench.cache.key import canonical
 
-    used = [group.train] + ([trainer.test_set(track)] if track.test_split else [])
+    used = [group.train] + ([trainer.test_set(track)] if track.test_split else []) + trainer.predicted_sets(track)
     parts = {
         "merbench_version": __version__,
         "config": {k: v for k, v in trainer.config.items() if k not in _NOT_IDENTITY},
@@ -156,10 +156,12 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
         group = trainer.groups[scored.group]
         train_sf = trainer.split_features[group.train]
         test_set = trainer.test_set(track)
+        predicted = trainer.predicted_sets(track)  # unscored predictions, for a submission
         per_seed, predictions = [], []
         for seed, scores in per_seed_scores.items():
             result = results[seed]
             entry: dict[str, Any] = {"seed": seed, "scores": scores}
+            shown = predicted
             if track.cross_validated:
                 entry["folds"] = result.folds
                 names = [n for n in train_sf.names if n not in train_sf.skipped]
@@ -168,15 +170,15 @@ def write_row_records(row, trainer, resolved, out: Path) -> list[Path]:
                                                 result.weight_inputs)
             else:
                 pool = trainer.unlabeled_set(track)  # predictions of the whole pool, for a submission
-                shown = [test_set] + ([pool] if pool in result.test_logits else [])
-                for name in dict.fromkeys(shown):
-                    names = result.test_names[name]
-                    labels = _labels(trainer.split_features[name], names) if trainer.sets[name].labeled else None
-                    predictions += _prediction_rows(names, trainer.sets[name].split, seed, result.test_logits[name],
-                                                    labels, result.test_valence.get(name),
-                                                    result.test_weights.get(name), result.weight_inputs)
+                shown = [test_set] + ([pool] if pool in result.test_logits else []) + predicted
+            for name in dict.fromkeys(shown):
+                names = result.test_names[name]
+                labels = _labels(trainer.split_features[name], names) if trainer.sets[name].labeled else None
+                predictions += _prediction_rows(names, trainer.sets[name].split, seed, result.test_logits[name],
+                                                labels, result.test_valence.get(name),
+                                                result.test_weights.get(name), result.weight_inputs)
             per_seed.append(entry)
-        used = [group.train] + ([test_set] if test_set else [])
+        used = [group.train] + ([test_set] if test_set else []) + predicted
         skipped = sorted({f"{sf.split}/{n}: {why}" for name in used for sf in [trainer.split_features[name]]
                           for n, why in sf.skipped.items()})
         scored_sf = trainer.split_features[test_set or group.train]

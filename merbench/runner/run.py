@@ -347,7 +347,8 @@ def select_tracks(config: Mapping[str, Any], dataset: Any, *, explicit: bool) ->
         else:
             track = plugins.create("track", entry)
         check_metrics(track, known_metrics)
-        wanted = [track.train_split, track.test_split, track.unlabeled_split if len(track.strategies) > 1 else None]
+        wanted = [track.train_split, track.test_split, track.unlabeled_split if len(track.strategies) > 1 else None,
+                  *track.predict_splits]
         missing = [s for s in wanted if s is not None and dataset.resolve_split(s) not in splits]
         problem = None
         if missing:
@@ -388,6 +389,7 @@ def plan(tracks: Sequence[Track], dataset: Any, config: Mapping[str, Any]
         group_tests = tests.setdefault(group, [])
         if track.test_split is not None:
             group_tests.append(add(track.test_split, labeled=track.test_labels, corruption=track.corruption))
+        group_tests += [add(split, labeled=False) for split in track.predict_splits]
         for i, strategy in enumerate(track.strategies):
             if i and track.unlabeled_split:
                 group_tests.append(add(track.unlabeled_split, labeled=False))
@@ -627,6 +629,10 @@ class RowTrainer:
         if not track.unlabeled_split:
             return None
         return self._set_name(track.unlabeled_split, labeled=False)
+
+    def predicted_sets(self, track: Track) -> list[str]:
+        """The feature sets of ``track``'s ``predict_splits``: predicted by its fold models, unscored."""
+        return [self._set_name(split, labeled=False) for split in track.predict_splits]
 
     def score(self, track: Track, tables: Mapping[str, Any], result: CVResult) -> dict[str, float]:
         """The track's metrics of ``result``: its CV scores, or its fold-averaged predictions of the test split."""
