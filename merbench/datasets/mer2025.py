@@ -10,12 +10,19 @@ from merbench.datasets.table import TableDataset, index_videos
 VIDEO_DIRS = ("video", "videos", "video-labeled")
 
 
+#: the test labels published after the challenge (``name,discrete``), read when the file is in the root
+TEST_LABELS = "track1_test_dis.csv"
+
+
 class Mer2025Dataset(TableDataset):
     """``track1_train_disdim.csv`` (``name,discrete[,valence]``) gives ``trainval``;
     ``track_all_candidates.csv`` (``name``) the ``unlabeled`` candidates; ``track1_subtitle_chieng.csv``
-    (``name,chinese,english``) the subtitles. Videos are looked up by name in ``video/`` (or ``video_dir``)."""
+    (``name,chinese,english``) the subtitles. Videos are looked up by name in ``video/`` (or ``video_dir``).
+    The published test labels (``track1_test_dis.csv`` in the root, or ``test_labels``: ``name,discrete``,
+    or ``name,split,discrete``) give the ``test`` split, the scored candidates."""
 
     name = "mer2025"
+    protocol = "mer2025"
 
     def __init__(self, root: str | Path, video_dir: str | Path | None = None, test_labels: str | Path | None = None) -> None:
         super().__init__(root)
@@ -36,5 +43,6 @@ class Mer2025Dataset(TableDataset):
             for name in self._samples:
                 self._update(name, video=videos.get(name, folder / f"{name}.mp4"))
         self._read_subtitles(self.root / "track1_subtitle_chieng.csv", {"chinese": "subtitle", "english": "subtitle_en"})
-        if test_labels:
-            self._read_test_labels(Path(test_labels))
+        published = Path(test_labels) if test_labels else self.root / TEST_LABELS
+        if test_labels or published.is_file():
+            self._read_test_labels(published, default_split="test")

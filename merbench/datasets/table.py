@@ -145,10 +145,13 @@ class TableDataset(Dataset):
         if ov_labels:
             self._read_ov_labels(Path(ov_labels))
 
-    def _read_test_labels(self, path: Path) -> None:
-        """``name,split,discrete[,valence]`` labels of hidden test subsets (published after a challenge)."""
+    def _read_test_labels(self, path: Path, default_split: str | None = None) -> None:
+        """``name,split,discrete[,valence]`` labels of hidden test subsets (published after a challenge);
+        a reader with ``default_split`` also takes files without the ``split`` column (MER2025's
+        ``name,discrete``), whose rows all belong to that split."""
         by_split: dict[str, list[str]] = {}
-        for row in self._read_rows(path, ("name", "split", "discrete")):
+        rows = self._read_rows(path, ("name", "discrete") if default_split else ("name", "split", "discrete"))
+        for row in rows:
             name = row["name"]
             if name not in self._samples:
                 self._problem("error", path, f"unknown name {name!r}", "the test labels belong to another dataset or release")
@@ -157,7 +160,7 @@ class TableDataset(Dataset):
             if label is None:
                 continue
             self._update(name, label=label, valence=self._valence(row.get("valence"), name, path))
-            by_split.setdefault(row["split"], []).append(name)
+            by_split.setdefault(row.get("split") or default_split, []).append(name)
         for split, names in by_split.items():
             self._split(split, names)
 

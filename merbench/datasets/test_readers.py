@@ -122,6 +122,13 @@ def test_mer2025_track1_layout(tmp_path, clips):
     d = open_dataset(root)
     assert d.name == "mer2025" and {k: len(v) for k, v in d.splits().items()} == {"trainval": 5, "unlabeled": 3}
     assert d.sample(clips[6][0]).video.is_file() and d.check() == []
+    # the published test labels (name,discrete in the root) give the scored candidates, split test
+    _csv(root / "track1_test_dis.csv", ["name", "discrete"], [[clips[6][0], "Worried"], [clips[7][0], "happy"]])
+    d = open_dataset(root)
+    assert d.splits()["test"] == [clips[6][0], clips[7][0]] and len(d.splits()["unlabeled"]) == 3
+    assert d.sample(clips[6][0]).label == "worried" and d.check() == []
+    _csv(root / "track1_test_dis.csv", ["name", "discrete"], [["not_a_candidate", "sad"]])
+    assert [p.message for p in open_dataset(root).check()] == ["unknown name 'not_a_candidate'"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
