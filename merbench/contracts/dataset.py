@@ -105,17 +105,42 @@ class Dataset(abc.ABC):
         """Canonical description of the data: splits, labels, subtitles and media sizes."""
         entries = []
         for s in self.iter_all():
-            media = {}
-            for key in ("video", "audio", "faces"):
-                p = getattr(s, key)
-                media[key] = None if p is None else [p.name, p.stat().st_size if p.exists() else None]
             entry = {k: v for k, v in asdict(s).items() if k not in ("video", "audio", "faces")}
-            entries.append({**entry, "media": media})
+            entries.append({**entry, "media": _media(s)})
         return {"reader": self.name, "splits": {k: list(v) for k, v in self.splits().items()}, "samples": entries}
 
     def manifest_hash(self) -> str:
-        """sha256 of the canonical manifest; caches and result records key on it."""
+        """sha256 of the canonical manifest; result records key on it."""
         if getattr(self, "_manifest_hash", None) is None:
-            blob = json.dumps(self.manifest(), sort_keys=True, ensure_ascii=False, default=str).encode()
-            self._manifest_hash = hashlib.sha256(blob).hexdigest()
+            self._manifest_hash = _sha256(self.manifest())
         return self._manifest_hash
+
+    def media_manifest(self, split: str | None = None) -> dict:
+        """What extracted features and corrupted media depend on: the reader and, per clip (of
+        ``split``, in its order; default every clip, by name), its name, subtitles and media files
+        (name, size). Labels and split membership are left out, so adding published test labels or
+        fixing a label keeps every feature cache and corrupted set."""
+        samples = self.samples(split) if split is not None else sorted(self.iter_all(), key=lambda s: s.name)
+        return {"reader": self.name, "split": split,
+                "samples": [{"name": s.name, "subtitle": s.subtitle, "subtitle_en": s.subtitle_en, "media": _media(s)}
+                            for s in samples]}
+
+    def media_hash(self, split: str | None = None) -> str:
+        """sha256 of :meth:`media_manifest`; feature caches and corrupted sets key on it."""
+        hashes = self.__dict__.setdefault("_media_hashes", {})
+        if split not in hashes:
+            hashes[split] = _sha256(self.media_manifest(split))
+        return hashes[split]
+
+
+def _media(sample: Sample) -> dict:
+    """Each modality's file as ``[name, size]`` (size None when absent on disk), or None without one."""
+    media = {}
+    for key in ("video", "audio", "faces"):
+        p = getattr(sample, key)
+        media[key] = None if p is None else [p.name, p.stat().st_size if p.exists() else None]
+    return media
+
+
+def _sha256(document: dict) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()

@@ -15,8 +15,8 @@ class CorruptedDataset(Dataset):
     """A corrupted copy of one split: media from ``root``, labels from the clean dataset (kept in
     ``corruption.json``), subtitles as the corruption left them. ``corruption`` is set (its identity:
     where outside data such as a noise bank was read from is left out, see
-    :func:`~merbench.corrupt.steps.corruption_identity`), and the manifest includes the source's
-    manifest hash and the corruption, so feature caches never mix clean and corrupted clips or two
+    :func:`~merbench.corrupt.steps.corruption_identity`), and the manifests include the source's
+    hashes and the corruption, so feature caches never mix clean and corrupted clips or two
     corruptions, and do not tell apart two copies of the same data."""
 
     name = "corrupted"
@@ -70,6 +70,10 @@ class CorruptedDataset(Dataset):
 
     def manifest(self) -> dict:
         return {**super().manifest(), "source_manifest_hash": self.source["manifest_hash"],
+                "corruption": self.corruption}
+
+    def media_manifest(self, split: str | None = None) -> dict:
+        return {**super().media_manifest(split), "source_media_hash": self.source.get("media_hash") or self.source["manifest_hash"],
                 "corruption": self.corruption}
 
     def check(self) -> list[Problem]:

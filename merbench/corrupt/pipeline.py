@@ -158,7 +158,7 @@ def _header(dataset: Dataset, split: str, samples: list[Sample], corruption: dic
     return {
         "format": FORMAT,
         "source": {"reader": dataset.name, "root": str(dataset.root), "manifest_hash": dataset.manifest_hash(),
-                   "split": split, "has_valence": dataset.has_valence},
+                   "media_hash": dataset.media_hash(split), "split": split, "has_valence": dataset.has_valence},
         "corruption": corruption,
         "samples": [{"name": s.name, "label": s.label, "valence": s.valence, "subtitle": s.subtitle,
                      "subtitle_en": s.subtitle_en, "ov_labels": list(s.ov_labels) if s.ov_labels else None}

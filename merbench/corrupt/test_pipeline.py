@@ -27,6 +27,7 @@ def test_writes_a_readable_logged_dataset(clean, tmp_path):
     assert isinstance(noisy, CorruptedDataset)
     assert noisy.corruption["seed"] == 1 and [s["name"] for s in noisy.corruption["steps"]] == ["speech-noise", "blur"]
     assert noisy.manifest_hash() != clean.manifest_hash()
+    assert noisy.source["media_hash"] == clean.media_hash("noise") and noisy.media_hash() != clean.media_hash("noise")
     assert noisy.splits() == {"noise": clean.splits()["noise"]}
     for name in clean.splits()["noise"]:
         s, c = noisy.sample(name), clean.sample(name)

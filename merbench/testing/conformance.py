@@ -180,6 +180,8 @@ def check_dataset(dataset: Any) -> None:
             assert s.label is None or s.label in EMOTIONS, f"{n}: label {s.label!r} is not one of {EMOTIONS}"
     h = dataset.manifest_hash()
     assert len(h) == 64 and h == dataset.manifest_hash(), "manifest_hash() must be a stable sha256"
+    m = dataset.media_hash()
+    assert len(m) == 64 and m == dataset.media_hash(), "media_hash() must be a stable sha256"
 
 
 # -- checks over a registered component --------------------------------------------------------

@@ -62,8 +62,14 @@ class DemoDataset(Dataset):
         return problems
 
     def manifest(self) -> dict:
-        manifest = super().manifest()
-        manifest["demo"] = {k: self.info[k] for k in ("size", "seed", "version")}
+        return {**super().manifest(), "demo": self._generation()}
+
+    def media_manifest(self, split: str | None = None) -> dict:
+        return {**super().media_manifest(split), "demo": self._generation()}
+
+    def _generation(self) -> dict:
+        """How the corpus was generated and, where recorded, the sha256 of its media bytes."""
+        generation = {k: self.info[k] for k in ("size", "seed", "version")}
         if "media_sha256" in self.info:  # the bytes of every file (corpora made before it keep their hash)
-            manifest["demo"]["media_sha256"] = self.info["media_sha256"]
-        return manifest
+            generation["media_sha256"] = self.info["media_sha256"]
+        return generation
