@@ -79,7 +79,7 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
         component.name = name
     identity = {"name": name, "distribution": distribution, "version": str(component.version),
                 "fingerprint": component.fingerprint()}
-    key = cache_key(identity, dataset.manifest_hash(), corruption)
+    key = cache_key(identity, dataset.media_hash(), corruption)
     store = FeatureStore(store_path(name, key_digest(key)), key)
     return Resolved(name, component, key, store, getattr(component, "default_layers", "last"))
 
@@ -87,7 +87,7 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
 def _import_pointer(dataset: Dataset, encoder: str) -> Path:
     """Where ``merbench cache import`` notes what ``encoder`` (``import:<name>``) holds for ``dataset``:
     beside the stores, named by the key of the name alone (the content is not known before reading it)."""
-    base = cache_key({"name": encoder, "source": "import"}, dataset.manifest_hash(), getattr(dataset, "corruption", None))
+    base = cache_key({"name": encoder, "source": "import"}, dataset.media_hash(), getattr(dataset, "corruption", None))
     return store_path(encoder, key_digest(base)).with_suffix(".import.json")
 
 
@@ -123,7 +123,7 @@ def resolve_import(dataset: Dataset, encoder: str, provenance: dict | None) -> R
     identity: dict[str, Any] = {"name": encoder, "source": "import"}
     if provenance is not None:
         identity["fingerprint"] = dict(provenance)
-    key = cache_key(identity, dataset.manifest_hash(), getattr(dataset, "corruption", None))
+    key = cache_key(identity, dataset.media_hash(), getattr(dataset, "corruption", None))
     return Resolved(encoder, None, key, FeatureStore(store_path(encoder, key_digest(key)), key), "last")
 
 

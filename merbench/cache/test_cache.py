@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 import h5py
@@ -180,7 +181,7 @@ def test_import_baseline_folders_round_trip(wav_dataset, tmp_path):
 def test_stored_file_carries_key_and_environment(wav_dataset):
     path = extract(wav_dataset, CountingEncoder(), progress=False)
     with h5py.File(path) as f:
-        assert '"manifest_hash"' in f.attrs["key"] and f.attrs["key_digest"].startswith(path.stem)
+        assert '"media_hash"' in f.attrs["key"] and f.attrs["key_digest"].startswith(path.stem)
         assert "python" in f.attrs["environment"]
 
 
@@ -215,3 +216,23 @@ def test_import_identity_names_folder_and_content_hash(wav_dataset, tmp_path):
     assert after.key != before.key and not before.store.exists() and after.store.exists()
     np.testing.assert_array_equal(load_features(wav_dataset, "import:first", wav_dataset.names),
                                   load_features(wav_dataset, "import:second", wav_dataset.names))
+
+
+class RelabeledWavDataset(WavDataset):
+    """The same clips with fixed labels and published test labels: a new split, other labels."""
+
+    def splits(self):
+        return {**super().splits(), "test": self.names[-2:]}
+
+    def sample(self, name):
+        return dataclasses.replace(super().sample(name), label="sad")
+
+
+def test_new_labels_keep_the_feature_cache(wav_dataset):
+    relabeled = RelabeledWavDataset(wav_dataset.root)
+    assert relabeled.manifest_hash() != wav_dataset.manifest_hash(), "records must tell the label sets apart"
+    assert relabeled.media_hash() == wav_dataset.media_hash()
+    enc = CountingEncoder()
+    path = extract(wav_dataset, enc, progress=False)
+    assert extract(relabeled, enc, progress=False) == path and enc.seen == 6, "a label fix must not re-extract"
+    assert relabeled.media_hash("test") != relabeled.media_hash(), "a split's clips hash on their own"

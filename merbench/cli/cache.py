@@ -47,7 +47,7 @@ def ls(target, show_failed, as_json):
     for store in stores:
         info = store.summary()
         key = store.stored_key()
-        info.update(encoder=key["encoder"]["name"], manifest=key["dataset"]["manifest_hash"][:12],
+        info.update(encoder=key["encoder"]["name"], media=key["dataset"]["media_hash"][:12],
                     corrupted=key["corruption"] is not None)
         if show_failed:
             info["failed_clips"] = store.failed()
@@ -60,7 +60,7 @@ def ls(target, show_failed, as_json):
         table.add_column(column)
     for info in rows:
         table.add_row(info["encoder"], Path(info["path"]).stem, str(info["clips"]), str(info["failed"]),
-                      "x".join(map(str, info["layers_dim"] or [])), info["manifest"], "yes" if info["corrupted"] else "",
+                      "x".join(map(str, info["layers_dim"] or [])), info["media"], "yes" if info["corrupted"] else "",
                       f"{info['bytes'] / 1e6:.1f}")
     console = Console()
     console.print(table)

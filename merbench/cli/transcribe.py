@@ -36,6 +36,6 @@ def transcribe(spec: str, reader: str | None, transcriber: str, model: str | Non
     names = None
     if splits:
         names = list(dict.fromkeys(n for s in splits for n in dataset.splits().get(s, [])))
-    out = out or cache_root() / "transcripts" / f"{dataset.manifest_hash()[:16]}-{transcriber}.csv"
+    out = out or cache_root() / "transcripts" / f"{dataset.media_hash()[:16]}-{transcriber}.csv"
     counts = transcribe_dataset(dataset, asr, out, names, missing_only=not everything, progress=True)
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f"; transcripts in {out}")
