@@ -119,14 +119,14 @@ class Dataset(abc.ABC):
         """What extracted features and corrupted media depend on: the reader and, per clip (of
         ``split``, in its order; default every clip, by name), its name, subtitles and media files
         (name, size). Labels and split membership are left out, so adding published test labels or
-        fixing a label keeps every feature cache and corrupted set."""
+        fixing a label keeps every feature cache."""
         samples = self.samples(split) if split is not None else sorted(self.iter_all(), key=lambda s: s.name)
         return {"reader": self.name, "split": split,
                 "samples": [{"name": s.name, "subtitle": s.subtitle, "subtitle_en": s.subtitle_en, "media": _media(s)}
                             for s in samples]}
 
     def media_hash(self, split: str | None = None) -> str:
-        """sha256 of :meth:`media_manifest`; feature caches and corrupted sets key on it."""
+        """sha256 of :meth:`media_manifest`; feature caches key on it, corrupted sets record their split's."""
         hashes = self.__dict__.setdefault("_media_hashes", {})
         if split not in hashes:
             hashes[split] = _sha256(self.media_manifest(split))

@@ -73,8 +73,8 @@ class CorruptedDataset(Dataset):
                 "corruption": self.corruption}
 
     def media_manifest(self, split: str | None = None) -> dict:
-        return {**super().media_manifest(split), "source_media_hash": self.source.get("media_hash") or self.source["manifest_hash"],
-                "corruption": self.corruption}
+        source = self.source.get("media_hash") or self.source["manifest_hash"]  # sets made before media hashes
+        return {**super().media_manifest(split), "source_media_hash": source, "corruption": self.corruption}
 
     def check(self) -> list[Problem]:
         problems = []
