@@ -133,6 +133,17 @@ class Dataset(abc.ABC):
         return hashes[split]
 
 
+    def labels_hash(self, split: str) -> str:
+        """sha256 of ``split``'s clips in order with their labels (emotion, valence, open-vocabulary
+        labels): what a score on ``split`` depends on beyond its features. Result records' identities
+        hold it for every split they use, since feature caches (keyed on the media) survive a label fix."""
+        hashes = self.__dict__.setdefault("_labels_hashes", {})
+        if split not in hashes:
+            hashes[split] = _sha256({"reader": self.name, "split": split,
+                                     "samples": [[s.name, s.label, s.valence, s.ov_labels] for s in self.samples(split)]})
+        return hashes[split]
+
+
 def _media(sample: Sample) -> dict:
     """Each modality's file as ``[name, size]`` (size None when absent on disk), or None without one."""
     media = {}

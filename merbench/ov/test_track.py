@@ -169,3 +169,15 @@ def test_ov_records_carry_an_identity_equal_for_equal_runs_and_naming_the_classi
     assert [line.split(":")[0] for line in explain(first[classifier], other[classifier])] == ["classifier"]
     random = next(name for name in first if name.startswith("ov-Random"))
     assert explain(first[random], other[random]) == [SAME]  # the Random baseline reads no model
+
+    # the same run on a copy whose OV labels were corrected: another identity, for every baseline
+    import shutil
+
+    corpus = shutil.copytree(tiny_demo, tmp_path / "relabelled")
+    labels = corpus / "extras" / "ov-labels.csv"
+    lines = labels.read_text().splitlines()
+    name, _ = lines[1].split(",", 1)
+    labels.write_text("\n".join([lines[0], f'{name},"happy"', *lines[2:]]) + "\n")
+    relabelled = records("d", dataset=str(corpus))
+    assert [line.split(":")[0] for line in explain(first[random], relabelled[random])] == [
+        "data.labels", "dataset.manifest_hash"]

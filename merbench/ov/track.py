@@ -265,7 +265,7 @@ def _write_record(row: OVRow, dataset: Dataset, split: str, seeds: Sequence[int]
         components=row.components,
         config=record_config,
         seeds=[run["seed"] for run in row.per_seed] or list(seeds), per_seed=row.per_seed, main_metric="ov-avg",
-        identity=_identity(record_config, row, split, seeds, info),
+        identity=_identity(record_config, row, dataset, split, seeds, info),
         higher_is_better={m: True for m in METRICS},
         samples={"scored": row.per_seed[0]["n"], "skipped": [p.split(":", 1)[0] for p in row.problems
                                                              if "left out of the means" in p]},
@@ -278,10 +278,11 @@ def _write_record(row: OVRow, dataset: Dataset, split: str, seeds: Sequence[int]
     return write_record(record, out, predictions)
 
 
-def _identity(config: Mapping[str, Any], row: OVRow, split: str, seeds: Sequence[int],
+def _identity(config: Mapping[str, Any], row: OVRow, dataset: Dataset, split: str, seeds: Sequence[int],
               info: Mapping[str, Any]) -> dict[str, Any]:
-    """What determines an OV record's numbers: merbench's version, the split, seeds and record
-    config, its components by fingerprint (a grouping file by its content: where the file lies
+    """What determines an OV record's numbers: merbench's version, the split with its clips' media
+    and labels (by hash: the descriptions come from the media, the scores from the labels), seeds and
+    record config, its components by fingerprint (a grouping file by its content: where the file lies
     does not change a score) and, for the classifier baseline, the identity hash of the run's
     models it took its probabilities from. ``hash``: sha256 of the canonical JSON, as the run's
     other records (:func:`merbench.runner.records.identity`), so ``results diff`` can prove two equal."""
@@ -293,7 +294,9 @@ def _identity(config: Mapping[str, Any], row: OVRow, split: str, seeds: Sequence
     def content(fingerprint: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in fingerprint.items() if not (k == "path" and "sha256" in fingerprint)}
 
-    parts = {"merbench_version": __version__, "split": split, "seeds": [int(s) for s in seeds], "config": dict(config),
+    parts = {"merbench_version": __version__, "split": split,
+             "data": {"media": dataset.media_hash(split), "labels": dataset.labels_hash(split)},
+             "seeds": [int(s) for s in seeds], "config": dict(config),
              "components": [{**c, "fingerprint": content(c.get("fingerprint") or {})} for c in row.components]}
     if "classifier_identity" in info:
         parts["classifier"] = info["classifier_identity"]

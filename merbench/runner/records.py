@@ -89,8 +89,9 @@ _NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader", "executor
 def identity(row, trainer, resolved, scored) -> dict[str, Any]:
     """What determines the numbers of ``scored``'s record of ``row``: the config (less where it is
     written and which other tracks run), the track, strategy and protocol, the row's features by
-    cache key (which covers encoder, data and corruption) and merbench's version; ``hash`` is the
-    sha256 of its canonical JSON. Two records with one hash were computed the same way."""
+    cache key (which covers encoder, media and corruption), the labels of every split it uses (the
+    cache keys leave them out) and merbench's version; ``hash`` is the sha256 of its canonical JSON.
+    Two records with one hash were computed the same way."""
     return _identity(row, trainer, resolved, scored.track, scored.strategy, trainer.groups[scored.group])
 
 
@@ -118,6 +119,8 @@ def _identity(row, trainer, resolved, track, strategy: str, group) -> dict[str, 
         "track": track.as_dict(), "strategy": strategy, "train": trainer.train_config(group).as_dict(),
         "row": {"key": row.key, "encoders": row.encoders, "modalities": row.modalities},
         "features": {c["name"]: c["cache_keys"] for c in encoder_components(row, trainer, used)},
+        "labels": {name: trainer.split_features[name].dataset.labels_hash(trainer.split_features[name].split)
+                   for name in used},
         "valence_head": trainer.with_valence,
     }
     return {"hash": hashlib.sha256(canonical(parts).encode()).hexdigest(), "parts": parts}

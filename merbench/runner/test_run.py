@@ -129,3 +129,41 @@ def test_a_rerun_with_the_same_out_reads_finished_rows_back_and_an_interrupt_kee
     resumed = run({**config, "out": str(out2)}, progress=False)
     assert trained == ["fer-mini-xception", "A+V"]
     assert {r.key: r.scores for r in resumed.rows} == tables
+
+
+@pytest.mark.slow
+def test_a_label_fix_is_another_identity_while_the_features_stay_cached(tiny_demo, tmp_path, monkeypatch):
+    """Feature caches key on the media alone (a label fix keeps them); the records' identity must still
+    cover the labels, or a re-run after a label fix would read the old scores back as finished."""
+    import csv
+    import shutil
+
+    from merbench.runner import run as run_module
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    corpus = shutil.copytree(tiny_demo, tmp_path / "corpus")
+    config = {"dataset": str(corpus), "encoders": {"audio": ["egemaps"]}, "tracks": ["trainval"], "trials": 1,
+              "seeds": [0], "epochs": 1, "search_space": {"hidden_dim": [16], "lr": [1e-3], "dropout": [0.2]},
+              "out": str(tmp_path / "out")}
+    before = json.loads(run(config, progress=False).records[0].read_text())
+    labels = corpus / "processed" / "label-6way.csv"
+    rows = list(csv.DictReader(labels.open()))
+    rows[0]["emo"] = "sad" if rows[0]["emo"] != "sad" else "happy"  # one corrected label
+    with labels.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    trained = []
+    original = run_module.RowTrainer.train
+    monkeypatch.setattr(run_module.RowTrainer, "train", lambda self, row: (trained.append(row.key), original(self, row)))
+    again = run(config, progress=False)
+    assert trained == ["egemaps"], "the relabelled row must train again, not be read back"
+    assert not any("read back" in note for note in again.notes)
+    after = json.loads(again.records[0].read_text())
+    assert before["identity"]["hash"] != after["identity"]["hash"]
+    assert before["dataset"]["manifest_hash"] != after["dataset"]["manifest_hash"]
+    assert before["identity"]["parts"]["features"] == after["identity"]["parts"]["features"], "same feature caches"
+    from merbench.results.diff import explain
+
+    assert [line.split(":")[0] for line in explain(before, after)] == ["labels.trainval", "dataset.manifest_hash"]

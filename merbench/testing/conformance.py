@@ -182,6 +182,9 @@ def check_dataset(dataset: Any) -> None:
     assert len(h) == 64 and h == dataset.manifest_hash(), "manifest_hash() must be a stable sha256"
     m = dataset.media_hash()
     assert len(m) == 64 and m == dataset.media_hash(), "media_hash() must be a stable sha256"
+    for split in dataset.splits():
+        lh = dataset.labels_hash(split)
+        assert len(lh) == 64 and lh == dataset.labels_hash(split), "labels_hash(split) must be a stable sha256"
 
 
 # -- checks over a registered component --------------------------------------------------------
