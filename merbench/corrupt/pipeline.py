@@ -44,10 +44,16 @@ def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _folder_name(manifest_hash: str, split: str, corruption: dict) -> str:
-    """``<split>-<key16>``: the key digests the source's manifest, the split and the corruption's identity."""
-    key = hashlib.sha256(_canonical([manifest_hash, split, corruption_identity(corruption)]).encode()).hexdigest()
-    return f"{split}-{key[:16]}"
+def _set_key(media_hash: str, split: str, corruption: dict) -> str:
+    """What a corrupted set's media come from: the source split's media hash (its clips, subtitles and
+    media, not its labels: a label fix keeps the set), the split and the corruption's identity. It names
+    the folder and is every clip log's digest."""
+    return hashlib.sha256(_canonical([media_hash, split, corruption_identity(corruption)]).encode()).hexdigest()
+
+
+def _folder_name(media_hash: str, split: str, corruption: dict) -> str:
+    """``<split>-<key16>``, from :func:`_set_key`."""
+    return f"{split}-{_set_key(media_hash, split, corruption)[:16]}"
 
 
 def corrupted_root() -> Path:
@@ -59,14 +65,15 @@ def corrupted_root() -> Path:
 def default_out(dataset: Dataset, split: str, steps: Iterable[Any], seed: int) -> Path:
     """Where a corrupted split lives when the caller names no folder: keyed by source, steps and seed."""
     corruption = {"steps": describe_steps(build_steps(steps)), "seed": int(seed)}
-    return corrupted_root() / _folder_name(dataset.manifest_hash(), split, corruption)
+    return corrupted_root() / _folder_name(dataset.media_hash(split), split, corruption)
 
 
 def cached_sets(root: Path | None = None) -> list[dict[str, Any]]:
     """The corrupted sets under ``root`` (default: the cache's): folder, split, clips asked and finished,
     bytes, the source's manifest hash, and ``stale``: its folder name is not the key this version gives
-    its header (it was made under an earlier keying, e.g. one that digested the noise bank's folder path,
-    so nothing made by this version reads it). A folder without a readable header is listed as stale."""
+    its header (it was made under an earlier keying, e.g. one that digested the noise bank's folder path
+    or the source's labels, so nothing made by this version reads it). A folder without a readable header
+    is listed as stale."""
     root = corrupted_root() if root is None else Path(root)
     if not root.is_dir():
         return []
@@ -79,7 +86,7 @@ def cached_sets(root: Path | None = None) -> list[dict[str, Any]]:
             source = header["source"]
             entry.update(split=source["split"], manifest=source["manifest_hash"], clips=len(header["samples"]),
                          finished=sum(1 for _ in (folder / "log").glob("*.json")),
-                         stale=folder.name != _folder_name(source["manifest_hash"], source["split"], header["corruption"]))
+                         stale=folder.name != _folder_name(source.get("media_hash"), source["split"], header["corruption"]))
         except (OSError, ValueError, KeyError, TypeError):
             entry.update(split=None, manifest=None, clips=None, finished=None, stale=True)
         out.append(entry)
@@ -167,6 +174,8 @@ def _header(dataset: Dataset, split: str, samples: list[Sample], corruption: dic
 
 
 def _check_existing(out: Path, header: dict) -> None:
+    """Refuse a folder holding another set. Labels may differ (a label fix): the caller rewrites the
+    header with the current ones, and the finished clips are kept."""
     path = out / HEADER_FILE
     if not path.exists():
         if out.exists() and any(out.iterdir()):
@@ -175,11 +184,12 @@ def _check_existing(out: Path, header: dict) -> None:
     old = json.loads(path.read_text())
     if old.get("corruption") is None or corruption_identity(old["corruption"]) != corruption_identity(header["corruption"]):
         raise CorruptionError(f"{out}: holds a corrupted set with different corruption steps/seed; use another --out or delete it")
-    if _canonical(old.get("samples")) != _canonical(header["samples"]):
-        raise CorruptionError(f"{out}: holds a corrupted set with different clip list or labels; use another --out or delete it")
     old_src, new_src = old.get("source", {}), header["source"]
-    if (old_src.get("manifest_hash"), old_src.get("split")) != (new_src["manifest_hash"], new_src["split"]):
-        raise CorruptionError(f"{out}: was made from another dataset or split ({old_src.get('root')}, "
+    if old_src.get("media_hash") is None:
+        raise CorruptionError(f"{out}: was made by an earlier merbench (its {HEADER_FILE} has no media hash); "
+                              "delete it and re-run")
+    if (old_src["media_hash"], old_src.get("split")) != (new_src["media_hash"], new_src["split"]):
+        raise CorruptionError(f"{out}: was made from another dataset, split or clip list ({old_src.get('root')}, "
                               f"{old_src.get('split')}); use another --out or delete it")
 
 
@@ -221,8 +231,7 @@ def corrupt_dataset(dataset: Dataset, split: str, steps: Iterable[Any], seed: in
     _check_existing(out, header)
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / HEADER_FILE, header)
-    digest = hashlib.sha256(_canonical([header["source"]["manifest_hash"], split, corruption_identity(corruption)])
-                            .encode()).hexdigest()
+    digest = _set_key(header["source"]["media_hash"], split, corruption)
 
     started = time.perf_counter()
     entries = {s.name: e for s in samples if (e := _finished(out, s, digest)) is not None}

@@ -100,6 +100,43 @@ def test_a_noise_bank_read_from_another_folder_keys_the_same_clips_and_features(
     assert header["corruption"]["steps"][0]["params"]["bank"] == str(there), "the header says where it was read from"
 
 
+class RelabelledFolderDataset(FolderDataset):
+    """The same clips with every label corrected: other labels, the same media."""
+
+    def sample(self, name):
+        from dataclasses import replace
+
+        return replace(super().sample(name), label="sad", ov_labels=("sad",))
+
+
+def test_a_label_fix_keeps_the_corrupted_clips_and_carries_the_new_labels(clean, tmp_path, monkeypatch):
+    from merbench.cache.extract import resolve
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    relabelled = RelabelledFolderDataset(clean.root, clean.splits()["noise"])
+    assert relabelled.manifest_hash() != clean.manifest_hash() and relabelled.media_hash("noise") == clean.media_hash("noise")
+    first = corrupt_dataset(clean, "noise", _steps(clean), seed=1, out=None, workers=1, progress=False)
+    stamps = {p: p.stat().st_mtime_ns for p in (first.root / "audio").iterdir()}
+    fixed = corrupt_dataset(relabelled, "noise", _steps(clean), seed=1, out=None, workers=1, progress=False)
+    assert fixed.root == first.root, "the same corrupted set, not a second copy"
+    assert json.loads((fixed.root / "corruption-log.json").read_text())["reused"] == len(clean.splits()["noise"])
+    assert {p: p.stat().st_mtime_ns for p in (fixed.root / "audio").iterdir()} == stamps, "no clip corrupted again"
+    assert {fixed.sample(n).label for n in fixed.splits()["noise"]} == {"sad"}, "the header holds the fixed labels"
+    assert fixed.manifest_hash() != first.manifest_hash(), "records tell the label sets apart"
+    assert fixed.labels_hash("noise") != first.labels_hash("noise"), "and so are its records' identities"
+    assert resolve(fixed, "egemaps").key == resolve(first, "egemaps").key, "and the features stay cached"
+
+
+def test_a_set_made_before_media_hashes_is_refused_with_the_fix(clean, tmp_path):
+    out = tmp_path / "out"
+    corrupt_dataset(clean, "noise", _steps(clean), seed=1, out=out, workers=1, progress=False)
+    header = json.loads((out / "corruption.json").read_text())
+    del header["source"]["media_hash"]
+    (out / "corruption.json").write_text(json.dumps(header))
+    with pytest.raises(CorruptionError, match="earlier merbench .* no media hash.*delete it and re-run"):
+        corrupt_dataset(clean, "noise", _steps(clean), seed=1, out=out, workers=1, progress=False)
+
+
 def test_sets_left_by_an_earlier_keying_are_listed_stale_and_only_they_are_removed(clean, tmp_path, monkeypatch):
     import hashlib
     import shutil
@@ -113,7 +150,7 @@ def test_sets_left_by_an_earlier_keying_are_listed_stale_and_only_they_are_remov
     steps = [("speech-noise", {"bank": str(clean.root / "bank"), "snr": [5, 10]}), ("blur", {"r": [1, 2]})]
     current = corrupt_dataset(clean, "noise", steps, seed=1, out=None, workers=1, progress=False).root
     header = json.loads((current / "corruption.json").read_text())
-    # the folder an earlier version made for the same set: its key digested the noise bank's path too
+    # the folder an earlier version made for the same set: its key digested the source's full manifest
     old_key = hashlib.sha256(_canonical([clean.manifest_hash(), "noise", header["corruption"]]).encode()).hexdigest()
     old = current.parent / f"noise-{old_key[:16]}"
     shutil.copytree(current, old)
