@@ -43,6 +43,26 @@ def test_dropout_masks_are_each_models_own_draws_thresholded_and_scaled():
     assert torch.all(mask[0] == 1.0) and set(mask[2].unique().tolist()) <= {0.0, float(scale[2])}
 
 
+def test_accelerator_dropout_masks_are_each_models_own_torch_draws():
+    """The path an accelerator takes (one torch generator per model on the device), run on CPU: model
+    i's mask is ``(u >= p_i) * scale_i`` from its own generator, step after step, so a model's masks
+    do not depend on what it is stacked with."""
+    seeds, shape = [3, 7, 11], (4, 5, 6)
+    p = torch.tensor([0.0, 0.3, 0.9])
+    scale = 1.0 / (1.0 - p)
+    streams = ModelStreams(seeds, torch.device("cpu"), torch_generators=True)
+    alone = ModelStreams(seeds[1:2], torch.device("cpu"), torch_generators=True)
+    own = [torch.Generator().manual_seed(seed) for seed in seeds]
+    for _ in range(3):
+        mask = streams.dropout_mask(torch.Size(shape), p, scale)
+        expected = torch.stack([(torch.rand(shape, generator=g) >= p[i]) * scale[i] for i, g in enumerate(own)])
+        assert mask.dtype == torch.float32 and mask.shape == (3, *shape)
+        assert torch.equal(mask.view(torch.int32), expected.view(torch.int32))
+        assert torch.equal(alone.dropout_mask(torch.Size(shape), p[1:2], scale[1:2])[0], mask[1])
+    assert torch.all(mask[0] == 1.0) and set(mask[2].unique().tolist()) <= {0.0, float(scale[2])}
+    assert 0.8 < (mask[2] == 0).float().mean() <= 1.0
+
+
 @pytest.mark.parametrize("name", ["attention", "concat-mlp", "tfn"])
 def test_stacked_forward_and_member_states_equal_each_model(name):
     models = _models(name)
