@@ -89,9 +89,9 @@ _NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader", "executor
 def identity(row, trainer, resolved, scored) -> dict[str, Any]:
     """What determines the numbers of ``scored``'s record of ``row``: the config (less where it is
     written and which other tracks run), the track, strategy and protocol, the row's features by
-    cache key (which covers encoder, media and corruption), the labels of every split it uses (the
-    cache keys leave them out) and merbench's version; ``hash`` is the sha256 of its canonical JSON.
-    Two records with one hash were computed the same way."""
+    cache key (which covers encoder, media and corruption), the clips and labels of every split it
+    uses (:func:`_split_identity`; the cache keys leave them out) and merbench's version; ``hash`` is
+    the sha256 of its canonical JSON. Two records with one hash were computed the same way."""
     return _identity(row, trainer, resolved, scored.track, scored.strategy, trainer.groups[scored.group])
 
 
@@ -112,6 +112,7 @@ def _identity(row, trainer, resolved, track, strategy: str, group) -> dict[str, 
     from merbench.cache.key import canonical
 
     used = [group.train] + ([trainer.test_set(track)] if track.test_split else []) + trainer.predicted_sets(track)
+    pool = [trainer.unlabeled_set(track)] if track.unlabeled_split else []
     parts = {
         "merbench_version": __version__,
         "config": {k: v for k, v in trainer.config.items() if k not in _NOT_IDENTITY},
@@ -119,11 +120,20 @@ def _identity(row, trainer, resolved, track, strategy: str, group) -> dict[str, 
         "track": track.as_dict(), "strategy": strategy, "train": trainer.train_config(group).as_dict(),
         "row": {"key": row.key, "encoders": row.encoders, "modalities": row.modalities},
         "features": {c["name"]: c["cache_keys"] for c in encoder_components(row, trainer, used)},
-        "labels": {name: trainer.split_features[name].dataset.labels_hash(trainer.split_features[name].split)
-                   for name in used},
+        "splits": {name: _split_identity(trainer, name) for name in dict.fromkeys(used + pool)},
         "valence_head": trainer.with_valence,
     }
     return {"hash": hashlib.sha256(canonical(parts).encode()).hexdigest(), "parts": parts}
+
+
+def _split_identity(trainer, name: str) -> dict[str, str]:
+    """What a record depends on in one of its splits beyond the features' cache keys (which cover the
+    dataset's media, not which clips a split holds): a labeled split's clips in order with their labels,
+    an unlabeled one's clips in order (its labels, e.g. test labels published later, change nothing)."""
+    sf = trainer.split_features[name]
+    if trainer.sets[name].labeled:
+        return {"labels": sf.dataset.labels_hash(sf.split)}
+    return {"clips": sf.dataset.media_hash(sf.split)}
 
 
 def finished_scores(row, trainer, resolved, out: Path) -> tuple[dict[str, dict[int, dict[str, float]]], list[Path]] | None:

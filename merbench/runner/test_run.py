@@ -166,4 +166,4 @@ def test_a_label_fix_is_another_identity_while_the_features_stay_cached(tiny_dem
     assert before["identity"]["parts"]["features"] == after["identity"]["parts"]["features"], "same feature caches"
     from merbench.results.diff import explain
 
-    assert [line.split(":")[0] for line in explain(before, after)] == ["labels.trainval", "dataset.manifest_hash"]
+    assert [line.split(":")[0] for line in explain(before, after)] == ["splits.trainval.labels", "dataset.manifest_hash"]
