@@ -135,11 +135,11 @@ def corrupted(rm_stale, yes, as_json):
         return
     if not rm_stale:
         table = Table(title=f"corrupted sets in {corrupted_root()}")
-        for column in ("folder", "split", "clips", "finished", "dataset", "stale", "MB"):
+        for column in ("folder", "split", "clips", "finished", "source media", "stale", "MB"):
             table.add_column(column, no_wrap=column == "folder")
         for info in sets:
             table.add_row(info["name"], str(info["split"]), str(info["clips"]), str(info["finished"]),
-                          (info["manifest"] or "")[:12], "yes" if info["stale"] else "", f"{info['bytes'] / 1e6:.1f}")
+                          (info["media"] or "")[:12], "yes" if info["stale"] else "", f"{info['bytes'] / 1e6:.1f}")
         console_for_tables().print(table)
         return
     stale = [info for info in sets if info["stale"]]

@@ -70,10 +70,10 @@ def default_out(dataset: Dataset, split: str, steps: Iterable[Any], seed: int) -
 
 def cached_sets(root: Path | None = None) -> list[dict[str, Any]]:
     """The corrupted sets under ``root`` (default: the cache's): folder, split, clips asked and finished,
-    bytes, the source's manifest hash, and ``stale``: its folder name is not the key this version gives
-    its header (it was made under an earlier keying, e.g. one that digested the noise bank's folder path
-    or the source's labels, so nothing made by this version reads it). A folder without a readable header
-    is listed as stale."""
+    bytes, the source's manifest and media hashes (the folder is keyed on the latter), and ``stale``:
+    its folder name is not the key this version gives its header (it was made under an earlier keying,
+    e.g. one that digested the noise bank's folder path or the source's labels, so nothing made by
+    this version reads it). A folder without a readable header is listed as stale."""
     root = corrupted_root() if root is None else Path(root)
     if not root.is_dir():
         return []
@@ -84,11 +84,12 @@ def cached_sets(root: Path | None = None) -> list[dict[str, Any]]:
         try:
             header = json.loads((folder / HEADER_FILE).read_text())
             source = header["source"]
-            entry.update(split=source["split"], manifest=source["manifest_hash"], clips=len(header["samples"]),
+            entry.update(split=source["split"], manifest=source["manifest_hash"], media=source.get("media_hash"),
+                         clips=len(header["samples"]),
                          finished=sum(1 for _ in (folder / "log").glob("*.json")),
                          stale=folder.name != _folder_name(source.get("media_hash"), source["split"], header["corruption"]))
         except (OSError, ValueError, KeyError, TypeError):
-            entry.update(split=None, manifest=None, clips=None, finished=None, stale=True)
+            entry.update(split=None, manifest=None, media=None, clips=None, finished=None, stale=True)
         out.append(entry)
     return out
 

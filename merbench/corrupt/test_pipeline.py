@@ -160,6 +160,7 @@ def test_sets_left_by_an_earlier_keying_are_listed_stale_and_only_they_are_remov
     assert {name: s["stale"] for name, s in sets.items()} == {current.name: False, old.name: True,
                                                               "noise-half-written": True}
     assert sets[current.name]["clips"] == sets[current.name]["finished"] == len(clean.splits()["noise"])
+    assert sets[current.name]["media"] == clean.media_hash("noise"), "listed by the hash its folder is keyed on"
     listed = CliRunner().invoke(cli, ["cache", "corrupted"])
     assert listed.exit_code == 0 and current.name in listed.output and old.name in listed.output
     removed = CliRunner().invoke(cli, ["cache", "corrupted", "--rm-stale", "--yes"])
