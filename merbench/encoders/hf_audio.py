@@ -29,6 +29,7 @@ exactly the same length. With ``"baseline"`` every clip is its own forward pass.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,11 @@ class HFAudioEncoder(HFEncoder):
         self.processor = AutoFeatureExtractor.from_pretrained(path, **kwargs)
         self.model = self.place(AutoModel.from_pretrained(path, **kwargs), device)
         self.masked = getattr(self.model.config, "feat_extract_norm", "layer") == "layer"
+        # WavLM's attention in transformers hands torch a boolean padding mask beside its float
+        # position bias; torch deprecates mixing the two on every masked forward. The call is inside
+        # transformers, the numbers are unaffected, and nothing a user can change would silence it.
+        warnings.filterwarnings("ignore", message="Support for mismatched key_padding_mask and attn_mask is deprecated",
+                                category=UserWarning, module=r"torch\.nn\.functional")
 
     def _step(self, n_samples: int) -> int:
         return int(self.chunk_seconds * self.sample_rate) if self.chunk_seconds else n_samples

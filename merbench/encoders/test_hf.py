@@ -55,6 +55,7 @@ def golden():
         GOLDEN.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # a raw library warning would reach every user's extraction
 @pytest.mark.parametrize("name,family,kind,params", CASES, ids=[c[0] for c in CASES])
 def test_family(name, family, kind, params, tiny_model, pseudo_audio, pseudo_faces, golden):
     encoder = plugins.create("encoder", name, checkpoint=tiny_model(family), **params)
