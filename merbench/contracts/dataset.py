@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -132,11 +132,11 @@ class Dataset(abc.ABC):
             hashes[split] = _sha256(self.media_manifest(split))
         return hashes[split]
 
-
     def labels_hash(self, split: str) -> str:
         """sha256 of ``split``'s clips in order with their labels (emotion, valence, open-vocabulary
         labels): what a score on ``split`` depends on beyond its features. Result records' identities
-        hold it for every split they use, since feature caches (keyed on the media) survive a label fix."""
+        hold it for every labeled split they train or are scored on, since feature caches (keyed on
+        the media) survive a label fix."""
         hashes = self.__dict__.setdefault("_labels_hashes", {})
         if split not in hashes:
             hashes[split] = _sha256({"reader": self.name, "split": split,
