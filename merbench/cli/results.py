@@ -263,21 +263,24 @@ def reindex(folders, results_root):
 @click.argument("a", type=click.Path(exists=True, dir_okay=False))
 @click.argument("b", type=click.Path(exists=True, dir_okay=False))
 def diff(a: str, b: str) -> None:
-    """Name what differs between the identities of records A and B (`path: A's value → B's value`).
+    """Name what differs between the identities of records A and B (`path: A's value → B's value`),
+    then between their environments (`environment.torch.cpu_capability: AVX512 → AVX2`: what they
+    were computed with, which can change the last digits).
 
-    Exits 0 with "same identity" when they were computed the same way, 1 when they differ, 2 when
-    a record cannot be read.
+    Exits 0 with "same identity" when they were computed the same way (whatever their environments),
+    1 when they differ, 2 when a record cannot be read.
     """
-    from merbench.results.diff import SAME, explain
+    from merbench.results.diff import SAME, environment_lines, explain
     from merbench.results.record import RecordError, read_record
 
     try:
-        lines = explain(read_record(a), read_record(b))
+        ra, rb = read_record(a), read_record(b)
+        lines = explain(ra, rb)
     except (RecordError, ValueError) as exc:
         error = click.ClickException(str(exc))
         error.exit_code = 2
         raise error from None
-    for line in lines:
+    for line in lines + environment_lines(ra, rb):
         click.echo(line)
     if lines != [SAME]:
         raise SystemExit(1)

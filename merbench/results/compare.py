@@ -74,7 +74,7 @@ class Pair:
     b_path: str
     main_metric: str
     metrics: list[MetricDelta]
-    differences: list[str]  # results.diff.explain lines (or why they cannot be given)
+    differences: list[str]  # results.diff.explain lines (or why they cannot be given), then environment_lines
 
     @property
     def regressed(self) -> bool:
@@ -234,12 +234,13 @@ def metric_delta(metric: str, ra: Mapping[str, Any], rb: Mapping[str, Any], *, k
 
 
 def _differences(ra: Mapping[str, Any], rb: Mapping[str, Any]) -> list[str]:
-    from merbench.results.diff import explain
+    from merbench.results.diff import environment_lines, explain
 
     try:
-        return explain(ra, rb)
+        lines = explain(ra, rb)
     except ValueError as exc:  # a record without identity (an older merbench): say so in place of the fields
-        return [f"cannot tell what differs: {exc}"]
+        lines = [f"cannot tell what differs: {exc}"]
+    return lines + environment_lines(ra, rb)
 
 
 def compare_sets(a: RecordSet, b: RecordSet, *, k: float = 2.0, tolerance: float = 0.0,

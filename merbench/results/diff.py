@@ -2,7 +2,9 @@
 
 Records of equal ``identity.hash`` were computed the same way (see
 :func:`merbench.runner.records.identity`); for others, :func:`explain` names each differing leaf as
-``config.epochs: 20 → 3`` or ``features.egemaps.trainval: <key1> → <key2>``.
+``config.epochs: 20 → 3`` or ``features.egemaps.trainval: <key1> → <key2>``. What they were computed
+*with* (:func:`environment_lines`: merbench's commit, CPU, torch build and kernels, package versions) is not
+identity, but can change the last digits of float results, so the commands show it beside.
 """
 
 from __future__ import annotations
@@ -56,3 +58,16 @@ def explain(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
         lines.append(f"identity.hash: {_show(ia.get('hash', _MISSING))} → {_show(ib.get('hash', _MISSING))} "
                      "(equal parts: one record was edited, or hashed by another merbench)")
     return lines or [SAME]
+
+
+def environment_lines(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    """One ``path: value in a → value in b`` line per leaf where what the records were computed with
+    differs: merbench's commit (``merbench.git_sha``; the identity holds only its version) and the
+    ``environment`` (``environment.torch.cpu_capability: AVX512 → AVX2``); empty when they match.
+    Records of one identity computed with other code or on another machine may differ in the last
+    digits (docs/determinism.md)."""
+    def computed_with(record: Mapping[str, Any]) -> dict[str, Any]:
+        return {"merbench": {"git_sha": (record.get("merbench") or {}).get("git_sha")},
+                "environment": record.get("environment") or {}}
+
+    return [f"{path}: {_show(x)} → {_show(y)}" for path, x, y in _leaves(computed_with(a), computed_with(b), "")]

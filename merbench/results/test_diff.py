@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from merbench.cli.main import cli
-from merbench.results.diff import SAME, explain
+from merbench.results.diff import SAME, environment_lines, explain
 
 
 def _record(**parts):
@@ -43,6 +43,17 @@ def test_explain_lists_and_equal_parts_under_another_hash():
     assert explain(_record(), c)[0].startswith("identity.hash: h → other")
 
 
+def test_environment_lines_name_what_the_numbers_were_computed_with_apart_from_the_identity():
+    a, b = _record(), _record()
+    a["environment"] = {"cpu": "AMD EPYC", "torch": {"version": "2.13.0+cpu", "cpu_capability": "AVX512"}}
+    b["environment"] = {"cpu": "Intel Xeon", "torch": {"version": "2.13.0+cpu", "cpu_capability": "AVX2"}}
+    a["merbench"], b["merbench"] = {"version": "0.1", "git_sha": "s1"}, {"version": "0.1", "git_sha": "s2"}
+    assert explain(a, b) == [SAME], "the same computation"
+    assert environment_lines(a, b) == ["environment.cpu: AMD EPYC → Intel Xeon",
+                                       "environment.torch.cpu_capability: AVX512 → AVX2", "merbench.git_sha: s1 → s2"]
+    assert environment_lines(a, a) == [] and environment_lines(_record(), _record()) == []
+
+
 def test_explain_a_record_without_identity():
     with pytest.raises(ValueError, match="record B .* has no identity"):
         explain(_record(), {"name": "old"})
@@ -65,6 +76,14 @@ def test_results_diff_command_on_two_runs(tiny_demo, tmp_path, monkeypatch):
     differ = CliRunner().invoke(cli, ["results", "diff", paths[2], paths[3]])
     assert differ.exit_code == 1
     assert differ.output.splitlines() == ["config.epochs: 2 → 3", "train.epochs: 2 → 3"]
+    # the same record as computed on another machine: the same identity, exit 0, and the machine named
+    elsewhere = json.loads(open(paths[2]).read())
+    elsewhere["environment"]["torch"]["cpu_capability"] = "AVX2"
+    moved = tmp_path / "elsewhere.json"
+    moved.write_text(json.dumps(elsewhere))
+    other = CliRunner().invoke(cli, ["results", "diff", paths[2], str(moved)])
+    assert other.exit_code == 0, other.output
+    assert other.output.splitlines()[0] == SAME and other.output.splitlines()[1].startswith("environment.torch.cpu_capability: ")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name": "x"}))
     broken = CliRunner().invoke(cli, ["results", "diff", paths[2], str(bad)])
