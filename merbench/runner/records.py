@@ -36,7 +36,12 @@ def encoder_components(row, trainer, feature_sets) -> list[dict[str, Any]]:
 
 
 def _components(row, trainer, scored_track, strategy: str, feature_sets: list[str]) -> list[dict[str, Any]]:
-    comps = encoder_components(row, trainer, feature_sets)
+    return encoder_components(row, trainer, feature_sets) + _code_components(trainer, scored_track, strategy)
+
+
+def _code_components(trainer, scored_track, strategy: str) -> list[dict[str, Any]]:
+    """The fusion, track, metrics and strategy of a record, each with the distribution that ships it."""
+    comps = []
     fusion = plugins.get("fusion", trainer.config["fusion"])
     comps.append({"kind": "fusion", "name": fusion.name, "distribution": fusion.distribution,
                   "fingerprint": {"params": trainer.fusion_params, "factory": fusion.factory}})
@@ -89,9 +94,10 @@ _NOT_IDENTITY = ("out", "tracks", "track_params", "dataset", "reader", "executor
 def identity(row, trainer, resolved, scored) -> dict[str, Any]:
     """What determines the numbers of ``scored``'s record of ``row``: the config (less where it is
     written and which other tracks run), the track, strategy and protocol, the row's features by
-    cache key (which covers encoder, media and corruption), the clips and labels of every split it
-    uses (:func:`_split_identity`; the cache keys leave them out) and merbench's version; ``hash`` is
-    the sha256 of its canonical JSON. Two records with one hash were computed the same way."""
+    cache key (which covers encoder, media and corruption), the distributions of its fusion, track,
+    metrics and strategy, the clips and labels of every split it uses (:func:`_split_identity`; the
+    cache keys leave them out) and merbench's version; ``hash`` is the sha256 of its canonical JSON.
+    Two records with one hash were computed the same way."""
     return _identity(row, trainer, resolved, scored.track, scored.strategy, trainer.groups[scored.group])
 
 
@@ -120,6 +126,9 @@ def _identity(row, trainer, resolved, track, strategy: str, group) -> dict[str, 
         "track": track.as_dict(), "strategy": strategy, "train": trainer.train_config(group).as_dict(),
         "row": {"key": row.key, "encoders": row.encoders, "modalities": row.modalities},
         "features": {c["name"]: c["cache_keys"] for c in encoder_components(row, trainer, used)},
+        # the code of every other component by its distribution: a plugin's new version is another
+        # computation (the encoders' versions are in their cache keys)
+        "code": {f"{c['kind']}:{c['name']}": c["distribution"] for c in _code_components(trainer, track, strategy)},
         "splits": {name: _split_identity(trainer, name) for name in dict.fromkeys(used + pool)},
         "valence_head": trainer.with_valence,
     }

@@ -63,8 +63,8 @@ def evaluate_probe(context):
     return TrackOutcome(rows=[{"prepared": context.prepared}])
 
 
-@pytest.fixture
-def plugin_manager(tmp_path, monkeypatch):
+def _load_plugin(tmp_path, monkeypatch, distribution: str = "test-track-plugin 0.1"):
+    """A plugin manager holding the test plugin (shipped by ``distribution``), installed as merbench's."""
     track_file = tmp_path / "semi-uar.yaml"
     track_file.write_text(TRACK_YAML)
     prepared_file = tmp_path / "prepared-probe.yaml"
@@ -84,10 +84,15 @@ def plugin_manager(tmp_path, monkeypatch):
                      card={"higher_is_better": True, "label_type": "discrete"})
 
     manager = plugins.PluginManager()
-    manager.register_plugin(TrackPlugin(), "test-track-plugin", "test-track-plugin 0.1")
+    manager.register_plugin(TrackPlugin(), "test-track-plugin", distribution)
     manager.load()
     monkeypatch.setattr(plugins, "_manager", manager)
-    yield manager
+    return manager
+
+
+@pytest.fixture
+def plugin_manager(tmp_path, monkeypatch):
+    yield _load_plugin(tmp_path, monkeypatch)
     plugins.reset()
 
 
@@ -126,3 +131,24 @@ def test_a_plugin_tracks_prepare_hook_runs_in_the_background_and_its_result_reac
     assert row["prepared"]["pid"] != os.getpid()
     without = run({**config, "background_preparation": False, "out": str(tmp_path / "out2")}, progress=False)
     assert without.outcomes["prepared-probe"].rows == [{"prepared": None}]
+
+
+@pytest.mark.slow
+def test_a_new_version_of_a_plugin_is_another_identity(plugin_manager, tiny_demo, tmp_path, monkeypatch):
+    """The same config with the plugin's next release: its records are not read back as finished."""
+    from merbench.results.diff import explain
+    from merbench.runner.run import run
+
+    monkeypatch.setenv("MERBENCH_CACHE", str(tmp_path / "cache"))
+    config = {"dataset": str(tiny_demo), "tracks": ["semi-uar"], "encoders": {"audio": ["egemaps"]},
+              "combinations": [], "trials": 1, "epochs": 2, "seeds": [0], "out": str(tmp_path / "out")}
+    record = tmp_path / "out" / "semi-uar-attention-egemaps.json"
+    run(config, progress=False)
+    before = json.loads(record.read_text())
+    assert any("read back" in note for note in run(config, progress=False).notes), "the same release: finished"
+    _load_plugin(tmp_path, monkeypatch, "test-track-plugin 0.2")
+    again = run(config, progress=False)
+    assert not any("read back" in note for note in again.notes)
+    after = json.loads(record.read_text())
+    assert explain(before, after) == ["code.metric:uar: test-track-plugin 0.1 → test-track-plugin 0.2",
+                                      "code.track:semi-uar: test-track-plugin 0.1 → test-track-plugin 0.2"]
