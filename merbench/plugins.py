@@ -444,3 +444,24 @@ def get(kind: str, name: str) -> ComponentSpec:
 def create(kind: str, name: str, **params: Any) -> Any:
     """Build a registered component: ``create("encoder", "egemaps")``."""
     return get_registry().create(kind, name, **params)
+
+
+def distribution_of(kind: str, component: Any) -> str:
+    """The ``"name version"`` of the distribution whose code ``component`` is (``"merbench <version>"``
+    for a built-in): the one that registered its class as a ``kind``, else the one whose registered
+    factories live in the same top-level package (a factory function that returns the object); else
+    ``"unregistered (<module>)"``."""
+    cls = type(component)
+    registry = get_registry()
+    by_factory = [s for s in registry.all(kind) if s.factory == f"{cls.__module__}:{cls.__qualname__}"]
+    package = cls.__module__.split(".")[0]
+    by_package = [s for s in registry.all() if s.factory.split(":")[0].split(".")[0] == package]
+    spec = next(iter(by_factory or by_package), None)
+    return f"unregistered ({cls.__module__})" if spec is None else versioned_distribution(spec)
+
+
+def versioned_distribution(spec: ComponentSpec) -> str:
+    """``spec.distribution``, with merbench's version in place of "built-in"."""
+    from merbench import __version__
+
+    return f"merbench {__version__}" if spec.distribution == BUILTIN_DISTRIBUTION else spec.distribution

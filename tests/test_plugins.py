@@ -672,3 +672,22 @@ def _type_checking_names():
     from merbench.specs import Register
 
     return {"Register": Register, "RunResult": RunResult}
+
+
+def test_distribution_of_names_the_distribution_whose_code_an_object_is(monkeypatch):
+    """What OV records put in their identity for a describer or grouper: the registered class's
+    distribution, else that of the package its registered factories live in."""
+    import json
+
+    from merbench import __version__
+
+    manager = _manager((_Plugin("describer", "fake-describer", factory="json:JSONDecoder", card={}), "fake-describers 1.2"))
+    monkeypatch.setattr(plugins, "_manager", manager)
+    assert plugins.distribution_of("describer", json.JSONDecoder()) == "fake-describers 1.2"
+    assert plugins.distribution_of("describer", json.JSONEncoder()) == "fake-describers 1.2"  # its package's
+    assert plugins.distribution_of("grouper", plugins.create("grouper", "offline")) == f"merbench {__version__}"
+
+    class Local:
+        pass
+
+    assert plugins.distribution_of("describer", Local()) == f"unregistered ({__name__})"

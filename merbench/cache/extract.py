@@ -23,7 +23,6 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from merbench import __version__
 from merbench.cache.key import cache_key, key_digest
 from merbench.cache.store import CacheError, FeatureStore, store_path
 from merbench.contracts.dataset import Dataset
@@ -53,12 +52,6 @@ class Resolved:
     default_layers: LayerPolicy
 
 
-def _distribution(spec) -> str:
-    from merbench.plugins import BUILTIN_DISTRIBUTION
-
-    return f"merbench {__version__}" if spec.distribution == BUILTIN_DISTRIBUTION else spec.distribution
-
-
 def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> Resolved:
     """Build the encoder (without loading weights) and compute its cache key for ``dataset``."""
     corruption = getattr(dataset, "corruption", None)
@@ -67,11 +60,11 @@ def resolve(dataset: Dataset, encoder: str | Encoder, **encoder_params: Any) -> 
             raise ValueError(f"{encoder}: imported features take no encoder parameters (got {sorted(encoder_params)})")
         return resolve_import(dataset, encoder, read_import_provenance(dataset, encoder))
     if isinstance(encoder, str):
-        from merbench.plugins import get
+        from merbench.plugins import get, versioned_distribution
 
         spec = get("encoder", encoder)
         component = spec.create(**encoder_params)
-        name, distribution = spec.name, _distribution(spec)  # the registered name, also for an alias
+        name, distribution = spec.name, versioned_distribution(spec)  # the registered name, also for an alias
     else:
         component, name = encoder, encoder.name or type(encoder).__name__
         distribution = f"{type(encoder).__module__} (unregistered)"

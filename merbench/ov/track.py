@@ -243,13 +243,18 @@ def run_ov_track(
 
 
 def _components(info: Mapping[str, Any], grouping_name: str, grouper: Grouper) -> list[dict[str, Any]]:
+    """The grouper and the models of a row, each with the distribution that ships its code (so the
+    identity changes with a plugin's release)."""
     from merbench import __version__
+    from merbench.plugins import distribution_of
 
-    components = [{"kind": "grouper", "name": grouping_name, "version": __version__, "fingerprint": grouper.fingerprint()}]
+    components = [{"kind": "grouper", "name": grouping_name, "version": __version__,
+                   "distribution": distribution_of("grouper", grouper), "fingerprint": grouper.fingerprint()}]
     for kind, key in (("describer", "describer"), ("describer", "extractor")):
         model = info.get(key)
         if model is not None:
             components.append({"kind": kind, "name": model.name, "version": __version__,
+                               "distribution": distribution_of(kind, model),
                                "fingerprint": {**model.fingerprint(), "role": key, "prompt_version": PROMPT_VERSION}})
     return components
 
